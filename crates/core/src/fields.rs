@@ -1,0 +1,239 @@
+//! Parsers for the values users type. Each returns the cleaned value or a
+//! message for the field; services collect them into one validation error.
+
+/// A required single-line text: trimmed, inner runs of white space folded,
+/// not empty, at most `max` characters.
+pub(crate) fn required_text(value: &str, max: usize) -> Result<String, String> {
+    let folded = fold_spaces(value);
+    if folded.is_empty() {
+        return Err("is required".into());
+    }
+    if folded.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    Ok(folded)
+}
+
+/// An optional single-line text: blank means none.
+pub(crate) fn optional_text(value: Option<&str>, max: usize) -> Result<Option<String>, String> {
+    match value.map(fold_spaces) {
+        None => Ok(None),
+        Some(v) if v.is_empty() => Ok(None),
+        Some(v) if v.chars().count() > max => Err(format!("must be at most {max} characters")),
+        Some(v) => Ok(Some(v)),
+    }
+}
+
+/// A multi-line body (a note, a message): trimmed at the ends only.
+pub(crate) fn required_body(value: &str, max: usize) -> Result<String, String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err("is required".into());
+    }
+    if trimmed.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    Ok(trimmed.to_owned())
+}
+
+fn fold_spaces(value: &str) -> String {
+    value.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// An email address as a person would type it; blank means none.
+pub(crate) fn optional_email(value: Option<&str>) -> Result<Option<String>, String> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => email(v).map(Some),
+    }
+}
+
+pub(crate) fn email(value: &str) -> Result<String, String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err("is required".into());
+    }
+    // RFC 5321 allows more than people use: insist on a dotted domain, which
+    // catches "jo@localhost" style typos in a CRM's contact data.
+    let parsed = email_address::EmailAddress::parse_with_options(
+        v,
+        email_address::Options::default().with_required_tld(),
+    );
+    match parsed {
+        Ok(address) if v.len() <= 254 => Ok(address.as_str().to_owned()),
+        _ => Err(format!("'{v}' is not a valid email address")),
+    }
+}
+
+/// A phone number as typed, and its digits for search and duplicate checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Phone {
+    pub display: String,
+    pub digits: String,
+}
+
+/// Phone numbers: digits with the usual punctuation; 4 to 20 digits (E.164 is
+/// at most 15, extensions add a few).
+pub(crate) fn optional_phone(value: Option<&str>) -> Result<Option<Phone>, String> {
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let allowed = |c: char| c.is_ascii_digit() || " +-().#/x".contains(c);
+    if !v.chars().all(allowed) {
+        return Err(format!(
+            "'{v}' is not a phone number (digits and + - ( ) . / x only)"
+        ));
+    }
+    let digits: String = v.chars().filter(char::is_ascii_digit).collect();
+    if !(4..=20).contains(&digits.len()) {
+        return Err(format!("'{v}' must have between 4 and 20 digits"));
+    }
+    Ok(Some(Phone {
+        display: fold_spaces(v),
+        digits,
+    }))
+}
+
+/// A tag: trimmed, folded, 1 to 40 characters, no commas (lists are split on them).
+pub(crate) fn tag(value: &str) -> Result<String, String> {
+    let v = fold_spaces(value);
+    if v.is_empty() {
+        return Err("a tag cannot be empty".into());
+    }
+    if v.chars().count() > 40 {
+        return Err(format!("tag '{v}' must be at most 40 characters"));
+    }
+    if v.contains(',') {
+        return Err(format!("tag '{v}' cannot contain a comma"));
+    }
+    Ok(v)
+}
+
+/// A page request: 1-based page, 1 to 200 items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PageRequest {
+    #[serde(default = "PageRequest::first")]
+    pub page: u32,
+    #[serde(default = "PageRequest::default_limit")]
+    pub limit: u32,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self {
+            page: 1,
+            limit: Self::default_limit(),
+        }
+    }
+}
+
+impl PageRequest {
+    pub const MAX_LIMIT: u32 = 200;
+
+    pub fn new(page: u32, limit: u32) -> Self {
+        Self { page, limit }
+    }
+
+    fn first() -> u32 {
+        1
+    }
+
+    fn default_limit() -> u32 {
+        50
+    }
+
+    pub(crate) fn check(&self, problems: &mut crate::error::Problems) {
+        if self.page == 0 {
+            problems.add("page", "pages are numbered from 1");
+        }
+        if !(1..=Self::MAX_LIMIT).contains(&self.limit) {
+            problems.add(
+                "limit",
+                format!("must be between 1 and {}", Self::MAX_LIMIT),
+            );
+        }
+    }
+
+    pub(crate) fn offset(&self) -> i64 {
+        i64::from(self.page.saturating_sub(1)) * i64::from(self.limit)
+    }
+
+    pub(crate) fn limit(&self) -> i64 {
+        i64::from(self.limit)
+    }
+}
+
+/// One page of a list, with the total the filters match.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub page: u32,
+    pub limit: u32,
+    pub total: i64,
+}
+
+impl<T> Page<T> {
+    pub(crate) fn new(items: Vec<T>, request: PageRequest, total: i64) -> Self {
+        Self {
+            items,
+            page: request.page,
+            limit: request.limit,
+            total,
+        }
+    }
+}
+
+/// One page of a feed too long to count: the items and whether more follow.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Window<T> {
+    pub items: Vec<T>,
+    pub page: u32,
+    pub limit: u32,
+    pub has_more: bool,
+}
+
+impl<T> Window<T> {
+    /// Build from up to `limit + 1` rows: the extra one only says more follow.
+    pub(crate) fn from_overfetch(mut items: Vec<T>, request: PageRequest) -> Self {
+        let has_more = items.len() > request.limit as usize;
+        items.truncate(request.limit as usize);
+        Self {
+            items,
+            page: request.page,
+            limit: request.limit,
+            has_more,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_keeps_digits_for_search() {
+        let phone = optional_phone(Some(" +1 (555) 010-2030 "))
+            .unwrap()
+            .unwrap();
+        assert_eq!(phone.display, "+1 (555) 010-2030");
+        assert_eq!(phone.digits, "15550102030");
+        assert!(optional_phone(Some("call me")).is_err());
+        assert!(optional_phone(Some("12")).is_err());
+        assert_eq!(optional_phone(Some("  ")).unwrap(), None);
+    }
+
+    #[test]
+    fn emails_need_a_dotted_domain() {
+        assert_eq!(email(" Ann@Example.com ").unwrap(), "Ann@Example.com");
+        assert!(email("ann@localhost").is_err());
+        assert!(email("not an email").is_err());
+        assert!(email("a@b@c.com").is_err());
+    }
+
+    #[test]
+    fn names_are_trimmed_and_folded() {
+        assert_eq!(required_text("  Ann   Lee ", 10).unwrap(), "Ann Lee");
+        assert!(required_text(" \t ", 10).is_err());
+        assert!(required_text("abcdefghijk", 10).is_err());
+    }
+}

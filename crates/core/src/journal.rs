@@ -1,0 +1,117 @@
+//! The change journal: one row per changed record, written in the same
+//! transaction as the change. Sync pushes from it; the feed and undo read it.
+
+use crate::error::CoreResult;
+use crate::ids::{JournalId, UserId};
+use crate::schema::change_journal;
+use crate::text_enum::text_enum;
+use crate::time::Timestamp;
+use diesel::prelude::*;
+use serde::Serialize;
+
+text_enum!(
+    /// The kinds of record the journal tracks.
+    Entity, "entity" {
+        User => "user",
+        Lead => "lead",
+        LeadTag => "lead_tag",
+        Note => "note",
+        Activity => "activity",
+        Reminder => "reminder",
+        Task => "task",
+        Customer => "customer",
+    }
+);
+
+text_enum!(
+    /// What happened to the record.
+    Op, "operation" {
+        Insert => "insert",
+        Update => "update",
+        Delete => "delete",
+        Restore => "restore",
+    }
+);
+
+#[derive(Insertable)]
+#[diesel(table_name = change_journal)]
+struct NewEntry<'a> {
+    id: JournalId,
+    entity: Entity,
+    entity_id: &'a str,
+    op: Op,
+    fields: String,
+    actor_id: Option<UserId>,
+    at: Timestamp,
+}
+
+/// Append one entry. `fields` holds the changed fields with their new values
+/// (the whole record for an insert).
+pub(crate) fn record(
+    conn: &mut SqliteConnection,
+    entity: Entity,
+    entity_id: &str,
+    op: Op,
+    fields: &impl Serialize,
+    actor: Option<UserId>,
+    at: Timestamp,
+) -> CoreResult<()> {
+    let fields = serde_json::to_string(fields).map_err(crate::error::CoreError::internal)?;
+    diesel::insert_into(change_journal::table)
+        .values(NewEntry {
+            id: JournalId::new(),
+            entity,
+            entity_id,
+            op,
+            fields,
+            actor_id: actor,
+            at,
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One journal entry as read back.
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable)]
+#[diesel(table_name = change_journal)]
+pub struct JournalEntry {
+    pub id: JournalId,
+    pub entity: Entity,
+    pub entity_id: String,
+    pub op: Op,
+    #[diesel(deserialize_as = String)]
+    pub fields: JsonText,
+    pub actor_id: Option<UserId>,
+    pub at: Timestamp,
+}
+
+/// JSON stored as text, parsed on read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct JsonText(pub serde_json::Value);
+
+impl From<String> for JsonText {
+    fn from(text: String) -> Self {
+        Self(serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+    }
+}
+
+/// Entries after `after_seq` in local order (sync's outbox reads this).
+pub fn entries_since(
+    store: &crate::Store,
+    after_seq: i64,
+    limit: i64,
+) -> CoreResult<Vec<(i64, JournalEntry)>> {
+    store.read(|conn| {
+        let rows = change_journal::table
+            .filter(change_journal::seq.gt(after_seq as i32))
+            .order(change_journal::seq.asc())
+            .limit(limit)
+            .select((change_journal::seq, JournalEntry::as_select()))
+            .load::<(Option<i32>, JournalEntry)>(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(seq, e)| (i64::from(seq.unwrap_or_default()), e))
+            .collect())
+    })
+}

@@ -1,0 +1,759 @@
+//! Leads: the people a team is trying to win, their pipeline status, tags and
+//! owner. Every change here writes its activity and journal rows in the same
+//! transaction.
+
+pub(crate) mod access;
+mod search;
+
+pub use search::{LeadQuery, LeadSort, OwnerFilter, SortOrder, explain};
+
+use crate::Store;
+use crate::activity::{self, Activity, ActivityKind};
+use crate::actor::Actor;
+use crate::customers::{self, Customer};
+use crate::error::{CoreError, CoreResult, Problems};
+use crate::fields::{self, Page, PageRequest};
+use crate::ids::{LeadId, UserId};
+use crate::journal::{self, Entity, Op};
+use crate::notes::{self, Note};
+use crate::reminders::{self, Reminder};
+use crate::schema::{lead_tags, leads, users};
+use crate::text_enum::text_enum;
+use crate::time::Timestamp;
+use diesel::prelude::*;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+text_enum!(
+    /// Where a lead stands in the pipeline, in pipeline order.
+    LeadStatus, "lead status" {
+        New => "new",
+        Contacted => "contacted",
+        Qualified => "qualified",
+        Converted => "converted",
+        Lost => "lost",
+    }
+);
+
+text_enum!(
+    /// Where a lead came from.
+    LeadSource, "lead source" {
+        Website => "website",
+        Referral => "referral",
+        Ad => "ad",
+        Other => "other",
+    }
+);
+
+const NAME_MAX: usize = 200;
+const COMPANY_MAX: usize = 200;
+const MAX_TAGS: usize = 20;
+
+/// A lead as the UI and the API see it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Lead {
+    pub id: LeadId,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    pub source: LeadSource,
+    pub status: LeadStatus,
+    pub tags: Vec<String>,
+    pub owner_id: Option<UserId>,
+    pub owner_name: Option<String>,
+    pub claimed_at: Option<Timestamp>,
+    pub converted_at: Option<Timestamp>,
+    pub lost_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub deleted_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = leads)]
+pub(crate) struct LeadRow {
+    pub id: LeadId,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    pub source: LeadSource,
+    pub status: LeadStatus,
+    pub owner_id: Option<UserId>,
+    pub claimed_at: Option<Timestamp>,
+    pub converted_at: Option<Timestamp>,
+    pub lost_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub deleted_at: Option<Timestamp>,
+}
+
+#[derive(Insertable, Serialize)]
+#[diesel(table_name = leads)]
+pub(crate) struct NewLeadRow {
+    pub id: LeadId,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub phone_digits: Option<String>,
+    pub company: Option<String>,
+    pub source: LeadSource,
+    pub status: LeadStatus,
+    pub owner_id: Option<UserId>,
+    pub claimed_at: Option<Timestamp>,
+    pub converted_at: Option<Timestamp>,
+    pub lost_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// Every column a lead mutation may set; `None` leaves a column alone.
+#[derive(Debug, Default, AsChangeset, Serialize)]
+#[diesel(table_name = leads)]
+pub(crate) struct LeadChanges {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<Option<String>>,
+    #[serde(skip)]
+    pub phone_digits: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<LeadSource>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<LeadStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<Option<UserId>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed_at: Option<Option<Timestamp>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub converted_at: Option<Option<Timestamp>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lost_at: Option<Option<Timestamp>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<Option<Timestamp>>,
+    pub updated_at: Option<Timestamp>,
+}
+
+/// Apply `changes` to a lead and journal exactly those fields.
+pub(crate) fn apply_changes(
+    conn: &mut SqliteConnection,
+    id: LeadId,
+    changes: &LeadChanges,
+    op: Op,
+    actor: Option<UserId>,
+    now: Timestamp,
+) -> CoreResult<()> {
+    diesel::update(leads::table.filter(leads::id.eq(id)))
+        .set(changes)
+        .execute(conn)?;
+    journal::record(conn, Entity::Lead, &id.to_string(), op, changes, actor, now)
+}
+
+/// Bump `updated_at` (something was logged on the lead).
+pub(crate) fn touch(conn: &mut SqliteConnection, id: LeadId, now: Timestamp) -> CoreResult<()> {
+    diesel::update(leads::table.filter(leads::id.eq(id)))
+        .set(leads::updated_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Input for a new lead, as typed into a form.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NewLead {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    /// website, referral, ad or other (default other).
+    pub source: Option<String>,
+    /// new, contacted or qualified (default new); converting and losing have
+    /// their own operations.
+    pub status: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Managers and Admins may create a lead for someone else; otherwise the
+    /// creator owns it.
+    pub owner_id: Option<UserId>,
+}
+
+/// A partial edit: absent fields stay as they are; `null` clears an optional one.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct LeadPatch {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub company: Option<Option<String>>,
+    pub source: Option<String>,
+}
+
+/// Tell "absent" (None) from "null" (Some(None)) in a JSON patch.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A lead with what its page shows: notes, the latest activities, reminders.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LeadDetail {
+    pub lead: Lead,
+    pub notes: Vec<Note>,
+    pub activities: Vec<Activity>,
+    pub reminders: Vec<Reminder>,
+    pub customer: Option<Customer>,
+}
+
+fn parse_tags(problems: &mut Problems, raw: &[String]) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::new();
+    for text in raw {
+        if let Some(tag) = problems.check("tags", fields::tag(text)) {
+            if !tags.iter().any(|t| t.eq_ignore_ascii_case(&tag)) {
+                tags.push(tag);
+            }
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        problems.add("tags", format!("a lead can have at most {MAX_TAGS} tags"));
+    }
+    tags
+}
+
+fn check_owner(conn: &mut SqliteConnection, owner: UserId) -> CoreResult<()> {
+    let active = users::table
+        .filter(users::id.eq(owner))
+        .filter(users::deleted_at.is_null())
+        .filter(users::deactivated_at.is_null())
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    if active {
+        Ok(())
+    } else {
+        Err(CoreError::invalid("owner_id", "no active user has this id"))
+    }
+}
+
+/// Create a lead owned by the actor (or, for Managers and Admins, by `owner_id`).
+pub fn create(store: &Store, actor: &Actor, input: NewLead) -> CoreResult<Lead> {
+    let mut problems = Problems::new();
+    let name = problems.check("name", fields::required_text(&input.name, NAME_MAX));
+    let email = problems.check("email", fields::optional_email(input.email.as_deref()));
+    let phone = problems.check("phone", fields::optional_phone(input.phone.as_deref()));
+    let company = problems.check(
+        "company",
+        fields::optional_text(input.company.as_deref(), COMPANY_MAX),
+    );
+    let source = match input
+        .source
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(text) => problems.check("source", text.parse::<LeadSource>()),
+        None => Some(LeadSource::Other),
+    };
+    let status = match input
+        .status
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(text) => problems.check(
+            "status",
+            text.parse::<LeadStatus>().and_then(|s| match s {
+                LeadStatus::Converted | LeadStatus::Lost => Err(format!(
+                    "a new lead cannot start as {s}; create it, then convert it or mark it lost"
+                )),
+                other => Ok(other),
+            }),
+        ),
+        None => Some(LeadStatus::New),
+    };
+    let tags = parse_tags(&mut problems, &input.tags);
+    problems.finish()?;
+    let (Some(name), Some(email), Some(phone), Some(company), Some(source), Some(status)) =
+        (name, email, phone, company, source, status)
+    else {
+        return Err(CoreError::internal("validation passed without values"));
+    };
+    let owner = match input.owner_id {
+        Some(owner) if owner != actor.user_id && !actor.sees_everything() => {
+            return Err(CoreError::Forbidden(
+                "only a Manager or an Admin can create a lead for someone else".into(),
+            ));
+        }
+        Some(owner) => owner,
+        None => actor.user_id,
+    };
+    let now = store.now();
+    store.write(|conn| {
+        check_owner(conn, owner)?;
+        let row = NewLeadRow {
+            id: LeadId::new(),
+            name,
+            email,
+            phone: phone.as_ref().map(|p| p.display.clone()),
+            phone_digits: phone.map(|p| p.digits),
+            company,
+            source,
+            status,
+            owner_id: Some(owner),
+            claimed_at: None,
+            converted_at: None,
+            lost_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        insert(
+            conn,
+            &row,
+            &tags,
+            Some(actor.user_id),
+            json!({ "source": source }),
+            now,
+        )?;
+        load(conn, row.id)
+    })
+}
+
+/// Insert a lead row with its tags, `created` activity and journal entries.
+pub(crate) fn insert(
+    conn: &mut SqliteConnection,
+    row: &NewLeadRow,
+    tags: &[String],
+    actor: Option<UserId>,
+    detail: Value,
+    now: Timestamp,
+) -> CoreResult<()> {
+    diesel::insert_into(leads::table)
+        .values(row)
+        .execute(conn)?;
+    journal::record(
+        conn,
+        Entity::Lead,
+        &row.id.to_string(),
+        Op::Insert,
+        row,
+        actor,
+        now,
+    )?;
+    for tag in tags {
+        put_tag(conn, row.id, tag, actor, now)?;
+    }
+    activity::record(conn, row.id, actor, ActivityKind::Created, detail, now, now)?;
+    Ok(())
+}
+
+/// A lead the actor may see.
+pub fn get(store: &Store, actor: &Actor, id: LeadId) -> CoreResult<Lead> {
+    store.read(|conn| {
+        access::visible_lead(conn, actor, id)?;
+        load(conn, id)
+    })
+}
+
+/// A lead with its notes, latest 50 activities, reminders and customer record.
+pub fn open(store: &Store, actor: &Actor, id: LeadId) -> CoreResult<LeadDetail> {
+    store.read(|conn| {
+        let row = access::visible_lead(conn, actor, id)?;
+        let lead = hydrate(conn, vec![row])?.remove(0);
+        Ok(LeadDetail {
+            notes: notes::for_lead(conn, id)?,
+            activities: activity::latest_for_lead(conn, id, PageRequest::new(1, 50))?,
+            reminders: reminders::for_lead(conn, id)?,
+            customer: customers::for_lead(conn, id)?,
+            lead,
+        })
+    })
+}
+
+pub(crate) fn load(conn: &mut SqliteConnection, id: LeadId) -> CoreResult<Lead> {
+    let row = leads::table
+        .filter(leads::id.eq(id))
+        .select(LeadRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(CoreError::not_found("lead"))?;
+    Ok(hydrate(conn, vec![row])?.remove(0))
+}
+
+/// Attach tags and owner names to rows, keeping their order.
+pub(crate) fn hydrate(conn: &mut SqliteConnection, rows: Vec<LeadRow>) -> CoreResult<Vec<Lead>> {
+    let ids: Vec<LeadId> = rows.iter().map(|r| r.id).collect();
+    let mut tags: BTreeMap<LeadId, Vec<String>> = BTreeMap::new();
+    if !ids.is_empty() {
+        for (lead_id, tag) in lead_tags::table
+            .filter(lead_tags::lead_id.eq_any(&ids))
+            .filter(lead_tags::deleted_at.is_null())
+            .order((lead_tags::lead_id, lead_tags::created_at, lead_tags::tag))
+            .select((lead_tags::lead_id, lead_tags::tag))
+            .load::<(LeadId, String)>(conn)?
+        {
+            tags.entry(lead_id).or_default().push(tag);
+        }
+    }
+    let names = crate::users::names(conn, rows.iter().filter_map(|r| r.owner_id))?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Lead {
+            tags: tags.remove(&r.id).unwrap_or_default(),
+            owner_name: r.owner_id.and_then(|o| names.get(&o).cloned()),
+            id: r.id,
+            name: r.name,
+            email: r.email,
+            phone: r.phone,
+            company: r.company,
+            source: r.source,
+            status: r.status,
+            owner_id: r.owner_id,
+            claimed_at: r.claimed_at,
+            converted_at: r.converted_at,
+            lost_at: r.lost_at,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            deleted_at: r.deleted_at,
+        })
+        .collect())
+}
+
+/// Edit a lead's details. Only fields that really change are written and
+/// recorded (`updated` activity with each field's old and new value).
+pub fn update(store: &Store, actor: &Actor, id: LeadId, patch: LeadPatch) -> CoreResult<Lead> {
+    let mut problems = Problems::new();
+    let name = patch
+        .name
+        .as_deref()
+        .and_then(|n| problems.check("name", fields::required_text(n, NAME_MAX)));
+    let email = patch
+        .email
+        .as_ref()
+        .and_then(|e| problems.check("email", fields::optional_email(e.as_deref())));
+    let phone = patch
+        .phone
+        .as_ref()
+        .and_then(|p| problems.check("phone", fields::optional_phone(p.as_deref())));
+    let company = patch
+        .company
+        .as_ref()
+        .and_then(|c| problems.check("company", fields::optional_text(c.as_deref(), COMPANY_MAX)));
+    let source = patch
+        .source
+        .as_deref()
+        .and_then(|s| problems.check("source", s.parse::<LeadSource>()));
+    problems.finish()?;
+
+    let now = store.now();
+    store.write(|conn| {
+        let current = access::visible_lead(conn, actor, id)?;
+        let mut changed = Map::new();
+        let mut changes = LeadChanges::default();
+        let mut note = |field: &str, from: Value, to: Value| {
+            changed.insert(field.to_owned(), json!({ "from": from, "to": to }));
+        };
+        if let Some(name) = name.filter(|n| *n != current.name) {
+            note("name", json!(current.name), json!(name));
+            changes.name = Some(name);
+        }
+        if let Some(email) = email.filter(|e| *e != current.email) {
+            note("email", json!(current.email), json!(email));
+            changes.email = Some(email);
+        }
+        if let Some(phone) =
+            phone.filter(|p| p.as_ref().map(|p| &p.display) != current.phone.as_ref())
+        {
+            let display = phone.as_ref().map(|p| p.display.clone());
+            note("phone", json!(current.phone), json!(display));
+            changes.phone_digits = Some(phone.map(|p| p.digits));
+            changes.phone = Some(display);
+        }
+        if let Some(company) = company.filter(|c| *c != current.company) {
+            note("company", json!(current.company), json!(company));
+            changes.company = Some(company);
+        }
+        if let Some(source) = source.filter(|s| *s != current.source) {
+            note("source", json!(current.source), json!(source));
+            changes.source = Some(source);
+        }
+        if changed.is_empty() {
+            return load(conn, id);
+        }
+        changes.updated_at = Some(now);
+        apply_changes(conn, id, &changes, Op::Update, Some(actor.user_id), now)?;
+        activity::record(
+            conn,
+            id,
+            Some(actor.user_id),
+            ActivityKind::Updated,
+            json!({ "changes": changed }),
+            now,
+            now,
+        )?;
+        load(conn, id)
+    })
+}
+
+/// Move a lead along the pipeline. Moving to `converted` converts it (a
+/// customer record appears); moving away from `converted` retires that record.
+pub fn change_status(store: &Store, actor: &Actor, id: LeadId, status: &str) -> CoreResult<Lead> {
+    let status = status
+        .parse::<LeadStatus>()
+        .map_err(|m| CoreError::invalid("status", m))?;
+    let now = store.now();
+    store.write(|conn| {
+        let current = access::visible_lead(conn, actor, id)?;
+        set_status(conn, actor, &current, status, now)?;
+        load(conn, id)
+    })
+}
+
+/// Convert a lead into a customer; a lead converts once.
+pub fn convert(store: &Store, actor: &Actor, id: LeadId) -> CoreResult<Customer> {
+    let now = store.now();
+    store.write(|conn| {
+        let current = access::visible_lead(conn, actor, id)?;
+        if current.status == LeadStatus::Converted {
+            return Err(CoreError::Conflict(format!(
+                "{} is already converted",
+                current.name
+            )));
+        }
+        set_status(conn, actor, &current, LeadStatus::Converted, now)?;
+        customers::for_lead(conn, id)?
+            .ok_or_else(|| CoreError::internal("a converted lead has no customer"))
+    })
+}
+
+fn set_status(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    current: &LeadRow,
+    status: LeadStatus,
+    now: Timestamp,
+) -> CoreResult<()> {
+    if current.status == status {
+        return Ok(());
+    }
+    let mut changes = LeadChanges {
+        status: Some(status),
+        updated_at: Some(now),
+        ..Default::default()
+    };
+    match status {
+        LeadStatus::Converted => changes.converted_at = Some(Some(now)),
+        LeadStatus::Lost => changes.lost_at = Some(Some(now)),
+        _ => {}
+    }
+    match current.status {
+        LeadStatus::Converted => changes.converted_at = Some(None),
+        LeadStatus::Lost => changes.lost_at = Some(None),
+        _ => {}
+    }
+    apply_changes(
+        conn,
+        current.id,
+        &changes,
+        Op::Update,
+        Some(actor.user_id),
+        now,
+    )?;
+    let from = current.status;
+    if status == LeadStatus::Converted {
+        let customer = customers::create_for_lead(conn, actor, current, now)?;
+        activity::record(
+            conn,
+            current.id,
+            Some(actor.user_id),
+            ActivityKind::Converted,
+            json!({ "from": from, "to": status, "customer_id": customer }),
+            now,
+            now,
+        )?;
+    } else {
+        if from == LeadStatus::Converted {
+            customers::retire_for_lead(conn, actor, current.id, now)?;
+        }
+        activity::record(
+            conn,
+            current.id,
+            Some(actor.user_id),
+            ActivityKind::StatusChanged,
+            json!({ "from": from, "to": status }),
+            now,
+            now,
+        )?;
+    }
+    Ok(())
+}
+
+/// Add tags to a lead (existing ones are kept; case does not make a new tag).
+pub fn add_tags(store: &Store, actor: &Actor, id: LeadId, tags: Vec<String>) -> CoreResult<Lead> {
+    let mut problems = Problems::new();
+    let tags = parse_tags(&mut problems, &tags);
+    if tags.is_empty() {
+        problems.add("tags", "give at least one tag");
+    }
+    problems.finish()?;
+    let now = store.now();
+    store.write(|conn| {
+        access::visible_lead(conn, actor, id)?;
+        let existing = live_tags(conn, id)?;
+        let added: Vec<&String> = tags
+            .iter()
+            .filter(|t| !existing.iter().any(|e| e.eq_ignore_ascii_case(t)))
+            .collect();
+        if added.is_empty() {
+            return load(conn, id);
+        }
+        if existing.len() + added.len() > MAX_TAGS {
+            return Err(CoreError::invalid(
+                "tags",
+                format!("a lead can have at most {MAX_TAGS} tags"),
+            ));
+        }
+        for tag in &added {
+            put_tag(conn, id, tag, Some(actor.user_id), now)?;
+        }
+        touch(conn, id, now)?;
+        activity::record(
+            conn,
+            id,
+            Some(actor.user_id),
+            ActivityKind::Updated,
+            json!({ "tags_added": added }),
+            now,
+            now,
+        )?;
+        load(conn, id)
+    })
+}
+
+/// Remove a tag from a lead.
+pub fn remove_tag(store: &Store, actor: &Actor, id: LeadId, tag: &str) -> CoreResult<Lead> {
+    let tag = fields::tag(tag).map_err(|m| CoreError::invalid("tag", m))?;
+    let now = store.now();
+    store.write(|conn| {
+        access::visible_lead(conn, actor, id)?;
+        let removed = diesel::update(
+            lead_tags::table
+                .filter(lead_tags::lead_id.eq(id))
+                .filter(lead_tags::tag.eq(&tag))
+                .filter(lead_tags::deleted_at.is_null()),
+        )
+        .set((lead_tags::deleted_at.eq(now), lead_tags::updated_at.eq(now)))
+        .execute(conn)?;
+        if removed == 0 {
+            return Err(CoreError::not_found("tag"));
+        }
+        journal::record(
+            conn,
+            Entity::LeadTag,
+            &format!("{id}/{}", tag.to_lowercase()),
+            Op::Delete,
+            &json!({ "lead_id": id, "tag": tag }),
+            Some(actor.user_id),
+            now,
+        )?;
+        touch(conn, id, now)?;
+        activity::record(
+            conn,
+            id,
+            Some(actor.user_id),
+            ActivityKind::Updated,
+            json!({ "tags_removed": [tag] }),
+            now,
+            now,
+        )?;
+        load(conn, id)
+    })
+}
+
+fn live_tags(conn: &mut SqliteConnection, id: LeadId) -> CoreResult<Vec<String>> {
+    Ok(lead_tags::table
+        .filter(lead_tags::lead_id.eq(id))
+        .filter(lead_tags::deleted_at.is_null())
+        .select(lead_tags::tag)
+        .load(conn)?)
+}
+
+/// Insert a tag, or revive its tombstone.
+fn put_tag(
+    conn: &mut SqliteConnection,
+    id: LeadId,
+    tag: &str,
+    actor: Option<UserId>,
+    now: Timestamp,
+) -> CoreResult<()> {
+    diesel::insert_into(lead_tags::table)
+        .values((
+            lead_tags::lead_id.eq(id),
+            lead_tags::tag.eq(tag),
+            lead_tags::created_at.eq(now),
+            lead_tags::updated_at.eq(now),
+        ))
+        .on_conflict((lead_tags::lead_id, lead_tags::tag))
+        .do_update()
+        .set((
+            lead_tags::tag.eq(tag),
+            lead_tags::deleted_at.eq(None::<Timestamp>),
+            lead_tags::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    journal::record(
+        conn,
+        Entity::LeadTag,
+        &format!("{id}/{}", tag.to_lowercase()),
+        Op::Insert,
+        &json!({ "lead_id": id, "tag": tag }),
+        actor,
+        now,
+    )
+}
+
+/// Delete a lead (a tombstone: it leaves every list and search, and can be
+/// restored).
+pub fn delete(store: &Store, actor: &Actor, id: LeadId) -> CoreResult<()> {
+    let now = store.now();
+    store.write(|conn| {
+        access::visible_lead(conn, actor, id)?;
+        access::may_delete(actor)?;
+        let changes = LeadChanges {
+            deleted_at: Some(Some(now)),
+            updated_at: Some(now),
+            ..Default::default()
+        };
+        apply_changes(conn, id, &changes, Op::Delete, Some(actor.user_id), now)
+    })
+}
+
+/// Bring a deleted lead back.
+pub fn restore(store: &Store, actor: &Actor, id: LeadId) -> CoreResult<Lead> {
+    let now = store.now();
+    store.write(|conn| {
+        let row = access::visible_lead_even_deleted(conn, actor, id)?;
+        access::may_delete(actor)?;
+        if row.deleted_at.is_none() {
+            return Err(CoreError::Conflict(format!("{} is not deleted", row.name)));
+        }
+        let changes = LeadChanges {
+            deleted_at: Some(None),
+            updated_at: Some(now),
+            ..Default::default()
+        };
+        apply_changes(conn, id, &changes, Op::Restore, Some(actor.user_id), now)?;
+        load(conn, id)
+    })
+}
+
+/// Search and list leads: see [`LeadQuery`].
+pub fn list(store: &Store, actor: &Actor, query: LeadQuery) -> CoreResult<Page<Lead>> {
+    search::list(store, actor, query)
+}

@@ -1,0 +1,375 @@
+//! Finding leads: full-text search (FTS5, kept in step by triggers), filters,
+//! sorting and pagination with a total, in one read snapshot.
+
+use super::{Lead, LeadRow, LeadSource, LeadStatus, hydrate};
+use crate::Store;
+use crate::actor::Actor;
+use crate::error::{CoreError, CoreResult, Problems};
+use crate::fields::{Page, PageRequest};
+use crate::ids::UserId;
+use crate::schema::{lead_tags, leads};
+use crate::text_enum::text_enum;
+use crate::time::Timestamp;
+use chrono::NaiveDate;
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Integer, Text};
+use diesel::sqlite::Sqlite;
+use serde::Deserialize;
+
+text_enum!(
+    /// The columns a lead list sorts by.
+    LeadSort, "sort column" {
+        CreatedAt => "created_at",
+        UpdatedAt => "updated_at",
+        Name => "name",
+        Status => "status",
+    }
+);
+
+text_enum!(
+    SortOrder, "sort order" {
+        Asc => "asc",
+        Desc => "desc",
+    }
+);
+
+/// Whose leads to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnerFilter {
+    Me,
+    Unassigned,
+    User(UserId),
+}
+
+impl std::str::FromStr for OwnerFilter {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "me" | "mine" => Ok(Self::Me),
+            "none" | "unassigned" | "unclaimed" => Ok(Self::Unassigned),
+            _ => UserId::parse(text)
+                .map(Self::User)
+                .map_err(|_| format!("'{text}' is not 'me', 'unassigned' or a user id")),
+        }
+    }
+}
+
+/// A lead list request, as the UI or a query string gives it. Every field is
+/// optional; values are text so a bad one is reported against its field.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct LeadQuery {
+    /// Words to find in name, email, company or phone (digits match whatever
+    /// the formatting).
+    pub q: Option<String>,
+    /// Any of these statuses.
+    #[serde(default)]
+    pub status: Vec<String>,
+    pub source: Option<String>,
+    pub tag: Option<String>,
+    /// "me", "unassigned" or a user id.
+    pub owner: Option<String>,
+    /// Created on or after: a date (the start of that day in the user's time
+    /// zone) or an RFC 3339 instant.
+    pub created_from: Option<String>,
+    /// Created on or before: a date (the whole day counts) or an RFC 3339 instant.
+    pub created_to: Option<String>,
+    /// created_at (default), updated_at, name or status.
+    pub sort: Option<String>,
+    /// asc or desc (default desc for times, asc otherwise).
+    pub order: Option<String>,
+    #[serde(default)]
+    pub page: Option<u32>,
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// A query after validation: every value typed.
+#[derive(Debug)]
+struct Filters {
+    fts: Option<String>,
+    nothing_matches: bool,
+    statuses: Vec<LeadStatus>,
+    source: Option<LeadSource>,
+    tag: Option<String>,
+    owner: Option<Option<UserId>>,
+    scope: Option<UserId>,
+    created_from: Option<Timestamp>,
+    created_before: Option<Timestamp>,
+    sort: LeadSort,
+    order: SortOrder,
+    page: PageRequest,
+}
+
+fn parse(conn: &mut SqliteConnection, actor: &Actor, query: &LeadQuery) -> CoreResult<Filters> {
+    let mut problems = Problems::new();
+    let statuses: Vec<LeadStatus> = query
+        .status
+        .iter()
+        .flat_map(|s| s.split(','))
+        .filter(|s| !s.trim().is_empty())
+        .filter_map(|s| problems.check("status", s.parse()))
+        .collect();
+    let blank = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let source = blank(&query.source).and_then(|s| problems.check("source", s.parse()));
+    let tag = blank(&query.tag).and_then(|t| problems.check("tag", crate::fields::tag(&t)));
+    let owner = blank(&query.owner)
+        .and_then(|o| problems.check("owner", o.parse::<OwnerFilter>()))
+        .map(|o| match o {
+            OwnerFilter::Me => Some(actor.user_id),
+            OwnerFilter::Unassigned => None,
+            OwnerFilter::User(id) => Some(id),
+        });
+    let tz = crate::users::time_zone_of(conn, actor.user_id)?;
+    let created_from = blank(&query.created_from)
+        .and_then(|t| problems.check("created_from", parse_bound(&t, tz, Bound::From)));
+    let created_before = blank(&query.created_to)
+        .and_then(|t| problems.check("created_to", parse_bound(&t, tz, Bound::To)));
+    if let (Some(from), Some(before)) = (created_from, created_before) {
+        if before <= from {
+            problems.add("created_to", "must not be before created_from");
+        }
+    }
+    let sort = blank(&query.sort)
+        .and_then(|s| problems.check("sort", s.parse()))
+        .unwrap_or(LeadSort::CreatedAt);
+    let order = blank(&query.order)
+        .and_then(|o| problems.check("order", o.parse()))
+        .unwrap_or(match sort {
+            LeadSort::CreatedAt | LeadSort::UpdatedAt => SortOrder::Desc,
+            LeadSort::Name | LeadSort::Status => SortOrder::Asc,
+        });
+    let page = PageRequest {
+        page: query.page.unwrap_or(1),
+        limit: query.limit.unwrap_or(50),
+    };
+    page.check(&mut problems);
+    problems.finish()?;
+    let text = blank(&query.q);
+    let fts = text.as_deref().and_then(match_expression);
+    Ok(Filters {
+        nothing_matches: text.is_some() && fts.is_none(),
+        fts,
+        statuses,
+        source,
+        tag,
+        owner,
+        scope: (!actor.sees_everything()).then_some(actor.user_id),
+        created_from,
+        created_before,
+        sort,
+        order,
+        page,
+    })
+}
+
+enum Bound {
+    From,
+    To,
+}
+
+/// A date means a whole day in the user's time zone; an instant is itself.
+/// Returns an inclusive lower bound or an exclusive upper bound.
+fn parse_bound(text: &str, tz: chrono_tz::Tz, bound: Bound) -> Result<Timestamp, String> {
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        let day = match bound {
+            Bound::From => date,
+            Bound::To => date.succ_opt().ok_or("date out of range")?,
+        };
+        return Ok(crate::calendar::start_of_day(tz, day));
+    }
+    let instant = Timestamp::parse(text)
+        .map_err(|_| format!("'{text}' is not a date like 2026-11-24 or a date and time"))?;
+    Ok(match bound {
+        Bound::From => instant,
+        Bound::To => instant.plus(chrono::Duration::milliseconds(1)),
+    })
+}
+
+/// Turn what a user typed into an FTS5 query, or `None` if nothing in it can
+/// match. Every word must match (AND); the last word of each is a prefix.
+/// Words are rebuilt from letters and digits only, so no FTS5 syntax can be
+/// injected. A word made of phone characters with 3+ digits also matches any
+/// run of digits inside a phone number (the index holds every digit suffix).
+pub(crate) fn match_expression(text: &str) -> Option<String> {
+    let mut terms = Vec::new();
+    for word in text.split_whitespace() {
+        let tokens: Vec<&str> = word
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .collect();
+        if tokens.is_empty() {
+            continue;
+        }
+        let text_term = format!("{{name email company}} : \"{}\"*", tokens.join(" "));
+        let digits: String = word.chars().filter(char::is_ascii_digit).collect();
+        let phone_like = word
+            .chars()
+            .all(|c| c.is_ascii_digit() || "+-().#/ ".contains(c));
+        if phone_like && digits.len() >= 3 {
+            terms.push(format!("({text_term} OR phone : \"{digits}\"*)"));
+        } else {
+            terms.push(text_term);
+        }
+    }
+    (!terms.is_empty()).then(|| terms.join(" AND "))
+}
+
+type Query<'a> = leads::BoxedQuery<'a, Sqlite>;
+
+/// The WHERE clause shared by the page and its total.
+fn filtered(f: &Filters) -> Query<'_> {
+    let mut query: Query<'_> = leads::table
+        .filter(leads::deleted_at.is_null())
+        .into_boxed();
+    if let Some(owner) = f.scope {
+        query = query.filter(leads::owner_id.eq(owner));
+    }
+    if let Some(expression) = &f.fts {
+        query = query.filter(
+            sql::<Bool>("leads.seq IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ")
+                .bind::<Text, _>(expression.clone())
+                .sql(")"),
+        );
+    }
+    if !f.statuses.is_empty() {
+        query = query.filter(leads::status.eq_any(f.statuses.clone()));
+    }
+    if let Some(source) = f.source {
+        query = query.filter(leads::source.eq(source));
+    }
+    if let Some(tag) = &f.tag {
+        query = query.filter(
+            leads::id.eq_any(
+                lead_tags::table
+                    .filter(lead_tags::tag.eq(tag.clone()))
+                    .filter(lead_tags::deleted_at.is_null())
+                    .select(lead_tags::lead_id),
+            ),
+        );
+    }
+    match f.owner {
+        Some(Some(owner)) => query = query.filter(leads::owner_id.eq(owner)),
+        Some(None) => query = query.filter(leads::owner_id.is_null()),
+        None => {}
+    }
+    if let Some(from) = f.created_from {
+        query = query.filter(leads::created_at.ge(from));
+    }
+    if let Some(before) = f.created_before {
+        query = query.filter(leads::created_at.lt(before));
+    }
+    query
+}
+
+/// Pipeline order, not alphabetical.
+const STATUS_RANK: &str = "CASE leads.status WHEN 'new' THEN 0 WHEN 'contacted' THEN 1 \
+     WHEN 'qualified' THEN 2 WHEN 'converted' THEN 3 ELSE 4 END";
+
+fn sorted<'a>(query: Query<'a>, f: &Filters) -> Query<'a> {
+    use LeadSort::*;
+    use SortOrder::*;
+    // `seq` last: rows equal on the sort key keep one order across pages.
+    match (f.sort, f.order) {
+        (CreatedAt, Asc) => query.order((leads::created_at.asc(), leads::seq.asc())),
+        (CreatedAt, Desc) => query.order((leads::created_at.desc(), leads::seq.desc())),
+        (UpdatedAt, Asc) => query.order((leads::updated_at.asc(), leads::seq.asc())),
+        (UpdatedAt, Desc) => query.order((leads::updated_at.desc(), leads::seq.desc())),
+        (Name, Asc) => query.order((leads::name.asc(), leads::seq.asc())),
+        (Name, Desc) => query.order((leads::name.desc(), leads::seq.desc())),
+        (Status, Asc) => query.order((
+            sql::<Integer>(STATUS_RANK).asc(),
+            leads::created_at.desc(),
+            leads::seq.desc(),
+        )),
+        (Status, Desc) => query.order((
+            sql::<Integer>(STATUS_RANK).desc(),
+            leads::created_at.desc(),
+            leads::seq.desc(),
+        )),
+    }
+}
+
+fn page_query(f: &Filters) -> Query<'_> {
+    sorted(filtered(f), f)
+        .limit(f.page.limit())
+        .offset(f.page.offset())
+}
+
+pub(super) fn list(store: &Store, actor: &Actor, query: LeadQuery) -> CoreResult<Page<Lead>> {
+    store.read(|conn| {
+        let f = parse(conn, actor, &query)?;
+        if f.nothing_matches {
+            return Ok(Page::new(Vec::new(), f.page, 0));
+        }
+        let total: i64 = filtered(&f).count().get_result(conn)?;
+        let rows = page_query(&f).select(LeadRow::as_select()).load(conn)?;
+        Ok(Page::new(hydrate(conn, rows)?, f.page, total))
+    })
+}
+
+#[derive(QueryableByName)]
+struct PlanRow {
+    #[diesel(sql_type = Text)]
+    detail: String,
+}
+
+/// SQLite's plan for the page and the total of `query`: one line per step
+/// ("SEARCH leads USING INDEX ..."). For tests and the benchmark harness.
+pub fn explain(store: &Store, actor: &Actor, query: LeadQuery) -> CoreResult<Vec<String>> {
+    store.read(|conn| {
+        let f = parse(conn, actor, &query)?;
+        let page = page_query(&f).select(LeadRow::as_select());
+        let count = filtered(&f).count();
+        let mut lines = Vec::new();
+        for statement in [
+            diesel::debug_query::<Sqlite, _>(&page).to_string(),
+            diesel::debug_query::<Sqlite, _>(&count).to_string(),
+        ] {
+            // The plan does not depend on the bound values, so the statement
+            // is explained with its placeholders unbound.
+            let text = statement
+                .split(" -- binds:")
+                .next()
+                .ok_or_else(|| CoreError::internal("empty statement"))?;
+            let plan =
+                diesel::sql_query(format!("EXPLAIN QUERY PLAN {text}")).load::<PlanRow>(conn)?;
+            lines.extend(plan.into_iter().map(|p| p.detail));
+        }
+        Ok(lines)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::match_expression;
+
+    #[test]
+    fn words_become_prefix_phrases_and_digits_search_phones() {
+        assert_eq!(
+            match_expression("Ann").as_deref(),
+            Some("{name email company} : \"Ann\"*")
+        );
+        assert_eq!(
+            match_expression("010-2030").as_deref(),
+            Some("({name email company} : \"010 2030\"* OR phone : \"0102030\"*)")
+        );
+        assert_eq!(
+            match_expression("ann@acme lee").as_deref(),
+            Some("{name email company} : \"ann acme\"* AND {name email company} : \"lee\"*")
+        );
+    }
+
+    #[test]
+    fn fts_syntax_cannot_be_injected() {
+        let expr = match_expression("\"a\" OR b* NEAR(c) {x}:y").unwrap_or_default();
+        assert!(!expr.contains("NEAR("));
+        assert_eq!(expr.matches('"').count() % 2, 0);
+        assert_eq!(match_expression("*** \"\" ()"), None);
+    }
+}

@@ -1,0 +1,32 @@
+//! Leadlight's whole domain: the embedded SQLite store and every service the
+//! desktop app and the team server expose. Adapters call these functions and
+//! nothing else; authorization is decided here.
+
+mod calendar;
+mod text_enum;
+
+pub mod activity;
+pub mod actor;
+pub mod clock;
+pub mod customers;
+pub mod data_dir;
+pub mod demo;
+pub mod error;
+pub mod fields;
+pub mod ids;
+pub mod journal;
+pub mod leads;
+pub mod notes;
+pub mod reminders;
+pub mod schema;
+pub mod stats;
+pub mod store;
+pub mod tasks;
+pub mod time;
+pub mod users;
+
+pub use actor::{Actor, Role};
+pub use error::{CoreError, CoreResult, ErrorCode, FieldError};
+pub use fields::{Page, PageRequest, Window};
+pub use store::{OpenError, Store};
+pub use time::Timestamp;

@@ -1,0 +1,151 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    activities (id) {
+        id -> Text,
+        lead_id -> Text,
+        actor_id -> Nullable<Text>,
+        kind -> Text,
+        detail -> Text,
+        at -> BigInt,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        deleted_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    change_journal (seq) {
+        seq -> Nullable<Integer>,
+        id -> Text,
+        entity -> Text,
+        entity_id -> Text,
+        op -> Text,
+        fields -> Text,
+        actor_id -> Nullable<Text>,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    customers (id) {
+        id -> Text,
+        lead_id -> Text,
+        name -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        company -> Nullable<Text>,
+        owner_id -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        deleted_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    lead_tags (lead_id, tag) {
+        lead_id -> Text,
+        tag -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        deleted_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    leads (seq) {
+        seq -> Nullable<Integer>,
+        id -> Text,
+        name -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        phone_digits -> Nullable<Text>,
+        company -> Nullable<Text>,
+        source -> Text,
+        status -> Text,
+        owner_id -> Nullable<Text>,
+        claimed_at -> Nullable<BigInt>,
+        converted_at -> Nullable<BigInt>,
+        lost_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        deleted_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    notes (id) {
+        id -> Text,
+        lead_id -> Text,
+        author_id -> Nullable<Text>,
+        body -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        deleted_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    reminders (id) {
+        id -> Text,
+        lead_id -> Text,
+        owner_id -> Text,
+        due_at -> BigInt,
+        message -> Text,
+        done_at -> Nullable<BigInt>,
+        notified_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        deleted_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    tasks (id) {
+        id -> Text,
+        title -> Text,
+        description -> Text,
+        due_at -> Nullable<BigInt>,
+        assignee_id -> Text,
+        lead_id -> Nullable<Text>,
+        status -> Text,
+        completed_at -> Nullable<BigInt>,
+        created_by -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        deleted_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        name -> Text,
+        email -> Text,
+        password_hash -> Nullable<Text>,
+        role -> Text,
+        time_zone -> Text,
+        deactivated_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        deleted_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(activities -> users (actor_id));
+diesel::joinable!(customers -> users (owner_id));
+diesel::joinable!(leads -> users (owner_id));
+diesel::joinable!(notes -> users (author_id));
+diesel::joinable!(reminders -> users (owner_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    activities,
+    change_journal,
+    customers,
+    lead_tags,
+    leads,
+    notes,
+    reminders,
+    tasks,
+    users,
+);

@@ -1,0 +1,307 @@
+//! The embedded SQLite store: opening (and refusing files that are not ours),
+//! pragmas, migrations, the connection pool, and the read/write transactions
+//! every service runs in.
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::CoreResult;
+use crate::time::Timestamp;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::collections::BTreeSet;
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+
+/// Written into the SQLite header (`PRAGMA application_id`) of every Leadlight
+/// database: "LDLT". A SQLite file without it is somebody else's.
+pub const APPLICATION_ID: i32 = 0x4C44_4C54;
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+const BUSY_TIMEOUT_MS: u32 = 5_000;
+
+/// Why a database file could not be opened. The file is left as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(
+        "{path} is not a SQLite database, so it cannot be a Leadlight database; it was left untouched"
+    )]
+    NotADatabase { path: PathBuf },
+    #[error(
+        "{path} is a SQLite database of another application, not Leadlight's; it was left untouched"
+    )]
+    NotLeadlight { path: PathBuf },
+    #[error(
+        "{path} was written by a newer Leadlight (schema {newest}); this build knows schema up to {known}. Update Leadlight to open it; the file was left untouched"
+    )]
+    NewerThanBuild {
+        path: PathBuf,
+        newest: String,
+        known: String,
+    },
+    #[error("cannot use {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open {path}: {message}")]
+    Sqlite { path: PathBuf, message: String },
+}
+
+type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
+
+/// A Leadlight database. Cheap to clone; clones share the pool and the clock.
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+    clock: Arc<dyn Clock>,
+    path: Arc<PathBuf>,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+/// Applied to every pooled connection: these pragmas are per connection.
+#[derive(Debug)]
+struct ConnectionSetup;
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for ConnectionSetup {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(&format!(
+            "PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = {BUSY_TIMEOUT_MS};
+             PRAGMA synchronous = NORMAL;
+             PRAGMA temp_store = MEMORY;
+             PRAGMA cache_size = -32000;"
+        ))
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// What the header (and, if needed, the schema) says a file is.
+enum FileKind {
+    /// Missing, empty, or a SQLite file with nothing in it: ours to set up.
+    Fresh,
+    Leadlight,
+}
+
+impl Store {
+    /// Open (creating it and its folder if missing) the database at `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, OpenError> {
+        Self::open_with_clock(path, Arc::new(SystemClock))
+    }
+
+    /// As [`Store::open`], with the clock services read "now" from.
+    pub fn open_with_clock(
+        path: impl AsRef<Path>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, OpenError> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| OpenError::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let sqlite_err = |e: &dyn fmt::Display| OpenError::Sqlite {
+            path: path.clone(),
+            message: e.to_string(),
+        };
+
+        let header_kind = inspect_header(&path)?;
+        let url = path.to_string_lossy().into_owned();
+        // Until the file is known to be ours this connection only reads.
+        let mut conn = SqliteConnection::establish(&url).map_err(|e| sqlite_err(&e))?;
+        let kind = match header_kind {
+            HeaderKind::Missing => FileKind::Fresh,
+            HeaderKind::OtherApplication => return Err(OpenError::NotLeadlight { path }),
+            HeaderKind::Leadlight => FileKind::Leadlight,
+            HeaderKind::NoApplicationId => {
+                if schema_object_count(&mut conn).map_err(|e| sqlite_err(&e))? == 0 {
+                    FileKind::Fresh
+                } else {
+                    return Err(OpenError::NotLeadlight { path });
+                }
+            }
+        };
+        if let FileKind::Leadlight = kind {
+            refuse_newer_schema(&mut conn, &path)?;
+        }
+
+        // From here on the file is ours to write.
+        conn.batch_execute(&format!(
+            "PRAGMA application_id = {APPLICATION_ID};
+             PRAGMA journal_mode = WAL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = {BUSY_TIMEOUT_MS};"
+        ))
+        .map_err(|e| sqlite_err(&e))?;
+        conn.run_pending_migrations(MIGRATIONS)
+            .map_err(|e| sqlite_err(&e))?;
+        drop(conn);
+
+        let pool = Pool::builder()
+            .max_size(8)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(30))
+            .connection_customizer(Box::new(ConnectionSetup))
+            .build(ConnectionManager::<SqliteConnection>::new(url))
+            .map_err(|e| sqlite_err(&e))?;
+        tracing::info!(path = %path.display(), "store opened");
+        Ok(Self {
+            pool,
+            clock,
+            path: Arc::new(path),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Run `f` in a read transaction: one consistent snapshot (a page and its
+    /// total agree).
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(&mut SqliteConnection) -> CoreResult<T>,
+    ) -> CoreResult<T> {
+        let mut conn = self.pool.get()?;
+        let conn: &mut SqliteConnection = &mut conn;
+        conn.transaction(f)
+    }
+
+    /// Run `f` in a write transaction, taken immediately so concurrent writers
+    /// queue on the busy timeout instead of failing mid-way. Everything `f`
+    /// writes (row, activity, journal) commits together or not at all.
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&mut SqliteConnection) -> CoreResult<T>,
+    ) -> CoreResult<T> {
+        let mut conn = self.pool.get()?;
+        let conn: &mut SqliteConnection = &mut conn;
+        conn.immediate_transaction(f)
+    }
+
+    /// A pooled connection for bulk work (the demo generator) and diagnostics.
+    pub fn connection(
+        &self,
+    ) -> CoreResult<diesel::r2d2::PooledConnection<ConnectionManager<SqliteConnection>>> {
+        Ok(self.pool.get()?)
+    }
+}
+
+enum HeaderKind {
+    Missing,
+    NoApplicationId,
+    OtherApplication,
+    Leadlight,
+}
+
+/// Read the 100-byte SQLite header without letting SQLite touch the file.
+fn inspect_header(path: &Path) -> Result<HeaderKind, OpenError> {
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HeaderKind::Missing),
+        Err(source) => {
+            return Err(OpenError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let mut header = Vec::with_capacity(100);
+    file.by_ref()
+        .take(100)
+        .read_to_end(&mut header)
+        .map_err(|source| OpenError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if header.is_empty() {
+        return Ok(HeaderKind::Missing);
+    }
+    if header.len() < 100 || &header[..16] != SQLITE_MAGIC {
+        return Err(OpenError::NotADatabase {
+            path: path.to_path_buf(),
+        });
+    }
+    let application_id = i32::from_be_bytes([header[68], header[69], header[70], header[71]]);
+    Ok(match application_id {
+        0 => HeaderKind::NoApplicationId,
+        APPLICATION_ID => HeaderKind::Leadlight,
+        _ => HeaderKind::OtherApplication,
+    })
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct Version {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    version: String,
+}
+
+fn schema_object_count(conn: &mut SqliteConnection) -> QueryResult<i64> {
+    diesel::sql_query("SELECT count(*) AS n FROM sqlite_master")
+        .get_result::<Count>(conn)
+        .map(|c| c.n)
+}
+
+/// Refuse a database that has a migration this build does not have.
+fn refuse_newer_schema(conn: &mut SqliteConnection, path: &Path) -> Result<(), OpenError> {
+    let sqlite_err = |e: diesel::result::Error| OpenError::Sqlite {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let has_table = diesel::sql_query(
+        "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = '__diesel_schema_migrations'",
+    )
+    .get_result::<Count>(conn)
+    .map_err(sqlite_err)?
+    .n > 0;
+    if !has_table {
+        return Ok(());
+    }
+    let applied: BTreeSet<String> =
+        diesel::sql_query("SELECT version FROM __diesel_schema_migrations")
+            .load::<Version>(conn)
+            .map_err(sqlite_err)?
+            .into_iter()
+            .map(|v| v.version)
+            .collect();
+    let known: BTreeSet<String> =
+        MigrationSource::<diesel::sqlite::Sqlite>::migrations(&MIGRATIONS)
+            .map_err(|e| OpenError::Sqlite {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?
+            .iter()
+            .map(|m| m.name().version().to_string())
+            .collect();
+    if let Some(newest) = applied.difference(&known).max() {
+        return Err(OpenError::NewerThanBuild {
+            path: path.to_path_buf(),
+            newest: newest.clone(),
+            known: known.iter().max().cloned().unwrap_or_default(),
+        });
+    }
+    Ok(())
+}
+
+use diesel::migration::MigrationSource;

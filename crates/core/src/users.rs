@@ -1,0 +1,218 @@
+//! Users: the people who act. Sign-up, sign-in and sessions build on this.
+
+use crate::Store;
+use crate::actor::{Actor, Role};
+use crate::error::{CoreError, CoreResult, Problems};
+use crate::fields;
+use crate::ids::UserId;
+use crate::journal::{self, Entity, Op};
+use crate::schema::users;
+use crate::time::Timestamp;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A user as others see them (never the password hash).
+#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub time_zone: String,
+    pub deactivated_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// Input for creating a user. `role` and `time_zone` are text as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NewUser {
+    pub name: String,
+    pub email: String,
+    pub role: Option<String>,
+    pub time_zone: Option<String>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+struct UserRow<'a> {
+    id: UserId,
+    name: &'a str,
+    email: &'a str,
+    password_hash: Option<&'a str>,
+    role: Role,
+    time_zone: &'a str,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+#[derive(Serialize)]
+struct UserJournal<'a> {
+    name: &'a str,
+    email: &'a str,
+    role: Role,
+    time_zone: &'a str,
+}
+
+struct ValidUser {
+    name: String,
+    email: String,
+    role: Role,
+    time_zone: String,
+}
+
+fn validate(input: &NewUser, default_role: Role) -> CoreResult<ValidUser> {
+    let mut problems = Problems::new();
+    let name = problems.check("name", fields::required_text(&input.name, 100));
+    let email = problems.check("email", fields::email(&input.email));
+    let role = match &input.role {
+        Some(text) => problems.check("role", text.parse::<Role>()),
+        None => Some(default_role),
+    };
+    let time_zone = problems.check(
+        "time_zone",
+        parse_time_zone(input.time_zone.as_deref().unwrap_or("UTC")),
+    );
+    problems.finish()?;
+    match (name, email, role, time_zone) {
+        (Some(name), Some(email), Some(role), Some(time_zone)) => Ok(ValidUser {
+            name,
+            email,
+            role,
+            time_zone,
+        }),
+        _ => Err(CoreError::internal("validation passed without values")),
+    }
+}
+
+/// An IANA time zone name such as "Europe/Berlin".
+pub(crate) fn parse_time_zone(text: &str) -> Result<String, String> {
+    text.trim()
+        .parse::<chrono_tz::Tz>()
+        .map(|tz| tz.name().to_owned())
+        .map_err(|_| format!("'{text}' is not a time zone name such as Europe/Berlin"))
+}
+
+/// Insert a user in an open transaction (registration reuses this).
+pub(crate) fn insert(
+    conn: &mut SqliteConnection,
+    input: &NewUser,
+    default_role: Role,
+    password_hash: Option<&str>,
+    acting: Option<UserId>,
+    now: Timestamp,
+) -> CoreResult<User> {
+    let valid = validate(input, default_role)?;
+    let taken = users::table
+        .filter(users::email.eq(&valid.email))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    if taken {
+        return Err(CoreError::Conflict(format!(
+            "an account with the email {} already exists",
+            valid.email
+        )));
+    }
+    let id = UserId::new();
+    diesel::insert_into(users::table)
+        .values(UserRow {
+            id,
+            name: &valid.name,
+            email: &valid.email,
+            password_hash,
+            role: valid.role,
+            time_zone: &valid.time_zone,
+            created_at: now,
+            updated_at: now,
+        })
+        .execute(conn)?;
+    journal::record(
+        conn,
+        Entity::User,
+        &id.to_string(),
+        Op::Insert,
+        &UserJournal {
+            name: &valid.name,
+            email: &valid.email,
+            role: valid.role,
+            time_zone: &valid.time_zone,
+        },
+        acting,
+        now,
+    )?;
+    load(conn, id)
+}
+
+pub(crate) fn load(conn: &mut SqliteConnection, id: UserId) -> CoreResult<User> {
+    users::table
+        .filter(users::id.eq(id))
+        .filter(users::deleted_at.is_null())
+        .select(User::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(CoreError::not_found("user"))
+}
+
+/// Create the first account of an empty database; it is always an Admin.
+pub fn create_first_admin(store: &Store, input: NewUser) -> CoreResult<User> {
+    let now = store.now();
+    store.write(|conn| {
+        let existing: i64 = users::table.count().get_result(conn)?;
+        if existing > 0 {
+            return Err(CoreError::Conflict(
+                "this database already has users; ask an Admin for an account".into(),
+            ));
+        }
+        let input = NewUser {
+            role: Some(Role::Admin.as_str().into()),
+            ..input
+        };
+        insert(conn, &input, Role::Admin, None, None, now)
+    })
+}
+
+/// An Admin creates an account (default role Agent).
+pub fn create(store: &Store, actor: &Actor, input: NewUser) -> CoreResult<User> {
+    if !actor.is_admin() {
+        return Err(CoreError::Forbidden(
+            "only an Admin can create users".into(),
+        ));
+    }
+    let now = store.now();
+    store.write(|conn| insert(conn, &input, Role::Agent, None, Some(actor.user_id), now))
+}
+
+/// A user's public details; anyone signed in may look a colleague up.
+pub fn get(store: &Store, _actor: &Actor, id: UserId) -> CoreResult<User> {
+    store.read(|conn| load(conn, id))
+}
+
+/// The time zone "today" is computed in for this user.
+pub(crate) fn time_zone_of(conn: &mut SqliteConnection, id: UserId) -> CoreResult<chrono_tz::Tz> {
+    let name: String = users::table
+        .filter(users::id.eq(id))
+        .select(users::time_zone)
+        .first(conn)
+        .optional()?
+        .ok_or(CoreError::not_found("user"))?;
+    Ok(name.parse().unwrap_or(chrono_tz::UTC))
+}
+
+/// Names for a set of user ids (list views show who owns what).
+pub(crate) fn names(
+    conn: &mut SqliteConnection,
+    ids: impl IntoIterator<Item = UserId>,
+) -> CoreResult<std::collections::HashMap<UserId, String>> {
+    let ids: Vec<UserId> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::name))
+        .load::<(UserId, String)>(conn)?
+        .into_iter()
+        .collect())
+}

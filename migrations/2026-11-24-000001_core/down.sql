@@ -1,0 +1,13 @@
+DROP TABLE change_journal;
+DROP TABLE customers;
+DROP TABLE tasks;
+DROP TABLE reminders;
+DROP TABLE activities;
+DROP TABLE notes;
+DROP TABLE lead_tags;
+DROP TRIGGER leads_fts_delete;
+DROP TRIGGER leads_fts_update;
+DROP TRIGGER leads_fts_insert;
+DROP TABLE leads_fts;
+DROP TABLE leads;
+DROP TABLE users;
