@@ -207,10 +207,10 @@ pub fn log(
         Some(text) => problems.check("at", Timestamp::parse(text)),
         None => Some(now),
     };
-    if let Some(minutes) = input.duration_minutes {
-        if minutes > 24 * 60 {
-            problems.add("duration_minutes", "must be at most 1440 (a day)");
-        }
+    if let Some(minutes) = input.duration_minutes
+        && minutes > 24 * 60
+    {
+        problems.add("duration_minutes", "must be at most 1440 (a day)");
     }
     problems.finish()?;
     let (Some(kind), Some(summary), Some(at)) = (kind, summary, at) else {

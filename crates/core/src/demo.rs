@@ -510,27 +510,26 @@ impl Batch {
                 updated_at: when,
             });
         }
-        if let Some(owner) = owner.filter(|_| matches!(status, New | Contacted | Qualified)) {
-            if rng.random_bool(0.35) {
-                let due = Timestamp::from_millis(
-                    now.millis() + rng.random_range(-10 * DAY_MS..20 * DAY_MS),
-                );
-                let past = due < now;
-                let done = (past && rng.random_bool(0.7)).then_some(due);
-                self.reminders.push((
-                    NewReminderRow {
-                        id: ReminderId::new(),
-                        lead_id: id,
-                        owner_id: owner,
-                        due_at: due,
-                        message: pick(rng, REMINDERS),
-                        created_at: created,
-                        updated_at: created,
-                    },
-                    done,
-                    past.then_some(due),
-                ));
-            }
+        if let Some(owner) = owner.filter(|_| matches!(status, New | Contacted | Qualified))
+            && rng.random_bool(0.35)
+        {
+            let due =
+                Timestamp::from_millis(now.millis() + rng.random_range(-10 * DAY_MS..20 * DAY_MS));
+            let past = due < now;
+            let done = (past && rng.random_bool(0.7)).then_some(due);
+            self.reminders.push((
+                NewReminderRow {
+                    id: ReminderId::new(),
+                    lead_id: id,
+                    owner_id: owner,
+                    due_at: due,
+                    message: pick(rng, REMINDERS),
+                    created_at: created,
+                    updated_at: created,
+                },
+                done,
+                past.then_some(due),
+            ));
         }
         let tag_count = weighted(rng, &[(0usize, 55), (1, 35), (2, 10)]);
         let mut chosen: Vec<&'static str> = Vec::new();

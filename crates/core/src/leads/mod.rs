@@ -215,10 +215,10 @@ pub struct LeadDetail {
 fn parse_tags(problems: &mut Problems, raw: &[String]) -> Vec<String> {
     let mut tags: Vec<String> = Vec::new();
     for text in raw {
-        if let Some(tag) = problems.check("tags", fields::tag(text)) {
-            if !tags.iter().any(|t| t.eq_ignore_ascii_case(&tag)) {
-                tags.push(tag);
-            }
+        if let Some(tag) = problems.check("tags", fields::tag(text))
+            && !tags.iter().any(|t| t.eq_ignore_ascii_case(&tag))
+        {
+            tags.push(tag);
         }
     }
     if tags.len() > MAX_TAGS {
@@ -394,7 +394,7 @@ pub(crate) fn hydrate(conn: &mut SqliteConnection, rows: Vec<LeadRow>) -> CoreRe
         for (lead_id, tag) in lead_tags::table
             .filter(lead_tags::lead_id.eq_any(&ids))
             .filter(lead_tags::deleted_at.is_null())
-            .order((lead_tags::lead_id, lead_tags::created_at, lead_tags::tag))
+            .order((lead_tags::lead_id, lead_tags::tag))
             .select((lead_tags::lead_id, lead_tags::tag))
             .load::<(LeadId, String)>(conn)?
         {

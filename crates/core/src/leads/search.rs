@@ -130,10 +130,10 @@ fn parse(conn: &mut SqliteConnection, actor: &Actor, query: &LeadQuery) -> CoreR
         .and_then(|t| problems.check("created_from", parse_bound(&t, tz, Bound::From)));
     let created_before = blank(&query.created_to)
         .and_then(|t| problems.check("created_to", parse_bound(&t, tz, Bound::To)));
-    if let (Some(from), Some(before)) = (created_from, created_before) {
-        if before <= from {
-            problems.add("created_to", "must not be before created_from");
-        }
+    if let (Some(from), Some(before)) = (created_from, created_before)
+        && before <= from
+    {
+        problems.add("created_to", "must not be before created_from");
     }
     let sort = blank(&query.sort)
         .and_then(|s| problems.check("sort", s.parse()))
@@ -197,6 +197,19 @@ fn parse_bound(text: &str, tz: chrono_tz::Tz, bound: Bound) -> Result<Timestamp,
 /// injected. A word made of phone characters with 3+ digits also matches any
 /// run of digits inside a phone number (the index holds every digit suffix).
 pub(crate) fn match_expression(text: &str) -> Option<String> {
+    // A query that is all phone characters ("+1 555 010 2030") is one number,
+    // however it is spaced.
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() >= 3 && text.chars().all(is_phone_char) {
+        let tokens: Vec<&str> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .collect();
+        return Some(format!(
+            "({{name email company}} : \"{}\"* OR phone : \"{digits}\"*)",
+            tokens.join(" ")
+        ));
+    }
     let mut terms = Vec::new();
     for word in text.split_whitespace() {
         let tokens: Vec<&str> = word
@@ -208,16 +221,17 @@ pub(crate) fn match_expression(text: &str) -> Option<String> {
         }
         let text_term = format!("{{name email company}} : \"{}\"*", tokens.join(" "));
         let digits: String = word.chars().filter(char::is_ascii_digit).collect();
-        let phone_like = word
-            .chars()
-            .all(|c| c.is_ascii_digit() || "+-().#/ ".contains(c));
-        if phone_like && digits.len() >= 3 {
+        if word.chars().all(is_phone_char) && digits.len() >= 3 {
             terms.push(format!("({text_term} OR phone : \"{digits}\"*)"));
         } else {
             terms.push(text_term);
         }
     }
     (!terms.is_empty()).then(|| terms.join(" AND "))
+}
+
+fn is_phone_char(c: char) -> bool {
+    c.is_ascii_digit() || "+-().#/ ".contains(c)
 }
 
 type Query<'a> = leads::BoxedQuery<'a, Sqlite>;
@@ -356,8 +370,14 @@ mod tests {
             Some("{name email company} : \"Ann\"*")
         );
         assert_eq!(
-            match_expression("010-2030").as_deref(),
-            Some("({name email company} : \"010 2030\"* OR phone : \"0102030\"*)")
+            match_expression("+1 (555) 010-2030").as_deref(),
+            Some("({name email company} : \"1 555 010 2030\"* OR phone : \"15550102030\"*)")
+        );
+        assert_eq!(
+            match_expression("acme 010-2030").as_deref(),
+            Some(
+                "{name email company} : \"acme\"* AND ({name email company} : \"010 2030\"* OR phone : \"0102030\"*)"
+            )
         );
         assert_eq!(
             match_expression("ann@acme lee").as_deref(),

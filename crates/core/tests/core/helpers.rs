@@ -1,0 +1,137 @@
+//! A fresh database per test, a clock the test controls, and row counters.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use diesel::prelude::*;
+use leadlight_core::clock::ManualClock;
+use leadlight_core::leads::{self, Lead, NewLead};
+use leadlight_core::users::{self, NewUser};
+use leadlight_core::{Actor, CoreError, ErrorCode, Role, Store, Timestamp};
+use std::sync::Arc;
+
+pub struct TestDb {
+    pub dir: tempfile::TempDir,
+    pub store: Store,
+    pub clock: Arc<ManualClock>,
+    pub admin: Actor,
+}
+
+pub const START: &str = "2026-11-24T09:00:00Z";
+
+impl TestDb {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(Timestamp::parse(START).unwrap()));
+        let store =
+            Store::open_with_clock(dir.path().join("data/leadlight.sqlite3"), clock.clone())
+                .unwrap();
+        let admin = users::create_first_admin(
+            &store,
+            NewUser {
+                name: "Ada Admin".into(),
+                email: "ada@example.com".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let admin = Actor::new(admin.id, admin.role);
+        Self {
+            dir,
+            store,
+            clock,
+            admin,
+        }
+    }
+
+    /// Another account with `role` (and optionally a time zone).
+    pub fn user(&self, name: &str, role: Role) -> Actor {
+        self.user_in(name, role, "UTC")
+    }
+
+    pub fn user_in(&self, name: &str, role: Role, time_zone: &str) -> Actor {
+        let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
+        let user = users::create(
+            &self.store,
+            &self.admin,
+            NewUser {
+                name: name.into(),
+                email,
+                role: Some(role.as_str().into()),
+                time_zone: Some(time_zone.into()),
+            },
+        )
+        .unwrap();
+        Actor::new(user.id, user.role)
+    }
+
+    pub fn lead(&self, actor: &Actor, name: &str) -> Lead {
+        leads::create(
+            &self.store,
+            actor,
+            NewLead {
+                name: name.into(),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    }
+
+    pub fn at(&self, instant: &str) {
+        self.clock.set(Timestamp::parse(instant).unwrap());
+    }
+
+    pub fn advance_minutes(&self, minutes: i64) {
+        self.clock.advance(chrono::Duration::minutes(minutes));
+    }
+
+    /// Rows in `table` (tombstones included).
+    pub fn count(&self, table: &str) -> i64 {
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.store.connection().unwrap();
+        diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
+            .get_result::<N>(&mut conn)
+            .unwrap()
+            .n
+    }
+
+    /// Row counts of every table a mutation may touch, to prove a rejected
+    /// input wrote nothing.
+    pub fn snapshot(&self) -> Vec<(String, i64)> {
+        [
+            "users",
+            "leads",
+            "lead_tags",
+            "notes",
+            "activities",
+            "reminders",
+            "tasks",
+            "customers",
+            "change_journal",
+        ]
+        .iter()
+        .map(|t| (t.to_string(), self.count(t)))
+        .collect()
+    }
+
+    /// Run raw SQL on the database file (test set-up only).
+    pub fn exec(&self, sql: &str) {
+        use diesel::connection::SimpleConnection;
+        self.store.connection().unwrap().batch_execute(sql).unwrap();
+    }
+}
+
+/// The error's code, for `assert_eq!`.
+pub fn code<T: std::fmt::Debug>(result: Result<T, CoreError>) -> ErrorCode {
+    result.unwrap_err().code()
+}
+
+/// The fields a validation error names.
+pub fn fields<T: std::fmt::Debug>(result: Result<T, CoreError>) -> Vec<String> {
+    let error = result.unwrap_err();
+    assert_eq!(error.code(), ErrorCode::Validation, "{error}");
+    error.fields().iter().map(|f| f.field.clone()).collect()
+}

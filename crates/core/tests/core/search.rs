@@ -1,0 +1,398 @@
+#![allow(clippy::unwrap_used)]
+
+use crate::helpers::{TestDb, fields};
+use leadlight_core::Actor;
+use leadlight_core::leads::{self, LeadQuery, NewLead};
+
+fn add(
+    db: &TestDb,
+    actor: &Actor,
+    name: &str,
+    email: Option<&str>,
+    phone: Option<&str>,
+    company: Option<&str>,
+    source: &str,
+) {
+    leads::create(
+        &db.store,
+        actor,
+        NewLead {
+            name: name.into(),
+            email: email.map(Into::into),
+            phone: phone.map(Into::into),
+            company: company.map(Into::into),
+            source: Some(source.into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+}
+
+fn names(db: &TestDb, query: LeadQuery) -> Vec<String> {
+    leads::list(&db.store, &db.admin, query)
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|l| l.name)
+        .collect()
+}
+
+fn q(text: &str) -> LeadQuery {
+    LeadQuery {
+        q: Some(text.into()),
+        sort: Some("name".into()),
+        ..Default::default()
+    }
+}
+
+fn seeded() -> TestDb {
+    let db = TestDb::new();
+    let a = db.admin;
+    add(
+        &db,
+        &a,
+        "Grace Hopper",
+        Some("grace@navy.example.com"),
+        Some("+1 (555) 010-2030"),
+        Some("US Navy"),
+        "referral",
+    );
+    add(
+        &db,
+        &a,
+        "Grace Kelly",
+        Some("gk@monaco.example.com"),
+        Some("+377 93 15 80 00"),
+        None,
+        "ad",
+    );
+    add(
+        &db,
+        &a,
+        "Alan Turing",
+        Some("alan.turing@bletchley.example.org"),
+        Some("01908 640404"),
+        Some("Bletchley Park"),
+        "website",
+    );
+    add(
+        &db,
+        &a,
+        "Zoë Ångström",
+        Some("zoe@lund.example.se"),
+        None,
+        Some("Lund Labs"),
+        "other",
+    );
+    db
+}
+
+#[test]
+fn a_phone_is_found_by_its_digits_whatever_the_formatting() {
+    let db = seeded();
+    assert_eq!(names(&db, q("5550102030")), vec!["Grace Hopper"]);
+    assert_eq!(names(&db, q("010-2030")), vec!["Grace Hopper"]);
+    assert_eq!(names(&db, q("+1 555 010 2030")), vec!["Grace Hopper"]);
+    assert_eq!(names(&db, q("640404")), vec!["Alan Turing"]);
+    assert_eq!(names(&db, q("9999999")), Vec::<String>::new());
+}
+
+#[test]
+fn names_emails_and_companies_match_by_prefix() {
+    let db = seeded();
+    assert_eq!(names(&db, q("gra")), vec!["Grace Hopper", "Grace Kelly"]);
+    assert_eq!(names(&db, q("grace hop")), vec!["Grace Hopper"]);
+    assert_eq!(names(&db, q("bletchley")), vec!["Alan Turing"]);
+    assert_eq!(names(&db, q("alan.turing@bletch")), vec!["Alan Turing"]);
+    assert_eq!(names(&db, q("monaco")), vec!["Grace Kelly"]);
+    assert_eq!(
+        names(&db, q("zoe angstrom")),
+        vec!["Zoë Ångström"],
+        "diacritics fold"
+    );
+    assert_eq!(names(&db, q("Lund")), vec!["Zoë Ångström"]);
+    assert_eq!(
+        names(&db, q("\"; DROP TABLE leads; --")),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        names(&db, q("***")),
+        Vec::<String>::new(),
+        "nothing searchable finds nothing"
+    );
+}
+
+#[test]
+fn search_follows_edits_and_deletes() {
+    let db = seeded();
+    let hopper = leads::list(&db.store, &db.admin, q("hopper"))
+        .unwrap()
+        .items
+        .remove(0);
+    leads::update(
+        &db.store,
+        &db.admin,
+        hopper.id,
+        leads::LeadPatch {
+            name: Some("Rear Admiral Hopper".into()),
+            phone: Some(None),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(names(&db, q("admiral")), vec!["Rear Admiral Hopper"]);
+    assert_eq!(
+        names(&db, q("5550102030")),
+        Vec::<String>::new(),
+        "cleared phone no longer matches"
+    );
+    leads::delete(&db.store, &db.admin, hopper.id).unwrap();
+    assert_eq!(names(&db, q("admiral")), Vec::<String>::new());
+    leads::restore(&db.store, &db.admin, hopper.id).unwrap();
+    assert_eq!(names(&db, q("admiral")), vec!["Rear Admiral Hopper"]);
+}
+
+#[test]
+fn status_source_and_date_filters_combine() {
+    let db = TestDb::new();
+    let a = db.admin;
+    // Leads on three days; some qualified, from two sources.
+    for (day, name, source, status) in [
+        ("2026-11-01", "Early Ad", "ad", "qualified"),
+        ("2026-11-10", "Mid Ad Qualified", "ad", "qualified"),
+        ("2026-11-10", "Mid Ad New", "ad", "new"),
+        ("2026-11-10", "Mid Web Qualified", "website", "qualified"),
+        ("2026-11-10", "Mid Ad Contacted", "ad", "contacted"),
+        ("2026-11-20", "Late Ad", "ad", "qualified"),
+    ] {
+        db.at(&format!("{day}T12:00:00Z"));
+        leads::create(
+            &db.store,
+            &a,
+            NewLead {
+                name: name.into(),
+                source: Some(source.into()),
+                status: Some(status.into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+    let query = LeadQuery {
+        status: vec!["qualified".into(), "contacted".into()],
+        source: Some("ad".into()),
+        created_from: Some("2026-11-05".into()),
+        created_to: Some("2026-11-15".into()),
+        sort: Some("name".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        names(&db, query),
+        vec!["Mid Ad Contacted", "Mid Ad Qualified"]
+    );
+    // The end date is inclusive of its whole day.
+    let to_the_20th = LeadQuery {
+        created_to: Some("2026-11-20".into()),
+        ..Default::default()
+    };
+    assert_eq!(leads::list(&db.store, &a, to_the_20th).unwrap().total, 6);
+    let bad = LeadQuery {
+        status: vec!["won".into()],
+        source: Some("tv".into()),
+        created_from: Some("yesterday".into()),
+        sort: Some("colour".into()),
+        limit: Some(500),
+        ..Default::default()
+    };
+    assert_eq!(
+        fields(leads::list(&db.store, &a, bad)),
+        vec!["status", "source", "created_from", "sort", "limit"]
+    );
+}
+
+#[test]
+fn pages_cover_every_match_once_and_totals_agree_with_count() {
+    let db = TestDb::new();
+    // Same instant for all: the order must still be stable across pages.
+    for i in 0..23 {
+        let source = if i % 3 == 0 { "ad" } else { "website" };
+        add(
+            &db,
+            &db.admin,
+            &format!("Lead {i:02}"),
+            None,
+            None,
+            None,
+            source,
+        );
+    }
+    let mut seen = Vec::new();
+    for page in 1..=3 {
+        let result = leads::list(
+            &db.store,
+            &db.admin,
+            LeadQuery {
+                source: Some("website".into()),
+                page: Some(page),
+                limit: Some(7),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(result.total, 15);
+        seen.extend(result.items.into_iter().map(|l| l.name));
+    }
+    assert_eq!(seen.len(), 15);
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 15, "no lead on two pages");
+    let plain_count = db.count("leads WHERE source = 'website' AND deleted_at IS NULL");
+    assert_eq!(plain_count, 15);
+    // Newest first on ties means the latest inserted first.
+    assert_eq!(seen[0], "Lead 22");
+}
+
+#[test]
+fn sorting_by_name_and_by_pipeline_status() {
+    let db = TestDb::new();
+    for (name, status) in [
+        ("bravo", "qualified"),
+        ("Alpha", "new"),
+        ("charlie", "contacted"),
+    ] {
+        leads::create(
+            &db.store,
+            &db.admin,
+            NewLead {
+                name: name.into(),
+                status: Some(status.into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+    let by_name = LeadQuery {
+        sort: Some("name".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        names(&db, by_name),
+        vec!["Alpha", "bravo", "charlie"],
+        "case-insensitive"
+    );
+    let by_status = LeadQuery {
+        sort: Some("status".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        names(&db, by_status),
+        vec!["Alpha", "charlie", "bravo"],
+        "pipeline order"
+    );
+    let by_status_desc = LeadQuery {
+        sort: Some("status".into()),
+        order: Some("desc".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        names(&db, by_status_desc),
+        vec!["bravo", "charlie", "Alpha"]
+    );
+}
+
+#[test]
+fn tag_and_owner_filters() {
+    let db = TestDb::new();
+    let agent = db.user("Alice Agent", leadlight_core::Role::Agent);
+    leads::create(
+        &db.store,
+        &db.admin,
+        NewLead {
+            name: "Tagged".into(),
+            tags: vec!["VIP".into()],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    leads::create(
+        &db.store,
+        &db.admin,
+        NewLead {
+            name: "Alice's".into(),
+            owner_id: Some(agent.user_id),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let vip = LeadQuery {
+        tag: Some("vip".into()),
+        ..Default::default()
+    };
+    assert_eq!(names(&db, vip), vec!["Tagged"]);
+    let owned = LeadQuery {
+        owner: Some(agent.user_id.to_string()),
+        ..Default::default()
+    };
+    assert_eq!(names(&db, owned), vec!["Alice's"]);
+    let mine = LeadQuery {
+        owner: Some("me".into()),
+        ..Default::default()
+    };
+    assert_eq!(names(&db, mine), vec!["Tagged"]);
+}
+
+#[test]
+fn list_and_search_queries_use_indexes_not_full_scans() {
+    let db = TestDb::new();
+    let plans = [
+        LeadQuery::default(),
+        LeadQuery {
+            status: vec!["qualified".into()],
+            source: Some("ad".into()),
+            created_from: Some("2026-01-01".into()),
+            created_to: Some("2026-03-31".into()),
+            ..Default::default()
+        },
+        LeadQuery {
+            q: Some("grace 555".into()),
+            ..Default::default()
+        },
+        LeadQuery {
+            sort: Some("name".into()),
+            ..Default::default()
+        },
+        LeadQuery {
+            sort: Some("updated_at".into()),
+            order: Some("asc".into()),
+            ..Default::default()
+        },
+        LeadQuery {
+            tag: Some("vip".into()),
+            ..Default::default()
+        },
+    ];
+    for query in plans {
+        let plan = leads::explain(&db.store, &db.admin, query.clone()).unwrap();
+        let text = plan.join("\n");
+        for line in &plan {
+            let scans_leads = (line == "SCAN leads" || line.starts_with("SCAN leads "))
+                && !line.contains("USING");
+            assert!(!scans_leads, "full scan of leads for {query:?}:\n{text}");
+        }
+        if query.q.is_some() {
+            assert!(
+                text.contains("VIRTUAL TABLE INDEX"),
+                "search uses FTS:\n{text}"
+            );
+        }
+    }
+    let agent = db.user("Alice Agent", leadlight_core::Role::Agent);
+    let plan = leads::explain(&db.store, &agent, LeadQuery::default())
+        .unwrap()
+        .join("\n");
+    assert!(
+        plan.contains("leads_owner_created"),
+        "an agent's list uses the owner index:\n{plan}"
+    );
+}

@@ -1,0 +1,114 @@
+#![allow(clippy::unwrap_used)]
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use leadlight_core::{OpenError, Store, stats};
+
+#[test]
+fn open_creates_the_file_and_its_folder_and_reopens_with_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a/b/leadlight.sqlite3");
+    let store = Store::open(&path).unwrap();
+    assert!(path.exists());
+    leadlight_core::users::create_first_admin(
+        &store,
+        leadlight_core::users::NewUser {
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    drop(store);
+    let again = Store::open(&path).unwrap();
+    assert_eq!(stats::counts(&again).unwrap().users, 1);
+}
+
+#[test]
+fn pragmas_are_set_on_every_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("db.sqlite3")).unwrap();
+    #[derive(QueryableByName, Debug)]
+    struct Mode {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        journal_mode: String,
+    }
+    #[derive(QueryableByName, Debug)]
+    struct Int {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        v: i64,
+    }
+    let mut conn = store.connection().unwrap();
+    let mode: Mode = diesel::sql_query("PRAGMA journal_mode")
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(mode.journal_mode, "wal");
+    for (pragma, expected) in [
+        ("foreign_keys", 1),
+        ("synchronous", 1),
+        ("busy_timeout", 5000),
+    ] {
+        let value: Int =
+            diesel::sql_query(format!("SELECT (SELECT * FROM pragma_{pragma}()) AS v"))
+                .get_result(&mut conn)
+                .unwrap();
+        assert_eq!(value.v, expected, "{pragma}");
+    }
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    let content = b"these are my meeting notes, not a database\n".repeat(10);
+    std::fs::write(&path, &content).unwrap();
+    let error = Store::open(&path).unwrap_err();
+    assert!(matches!(error, OpenError::NotADatabase { .. }), "{error}");
+    assert!(error.to_string().contains("not a SQLite database"));
+    assert_eq!(std::fs::read(&path).unwrap(), content);
+}
+
+#[test]
+fn another_applications_database_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.sqlite3");
+    {
+        let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        conn.batch_execute("CREATE TABLE photos (id INTEGER PRIMARY KEY, path TEXT); INSERT INTO photos (path) VALUES ('a.jpg');")
+            .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let error = Store::open(&path).unwrap_err();
+    assert!(matches!(error, OpenError::NotLeadlight { .. }), "{error}");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert!(!dir.path().join("other.sqlite3-wal").exists());
+}
+
+#[test]
+fn a_database_from_a_newer_leadlight_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("leadlight.sqlite3");
+    {
+        let store = Store::open(&path).unwrap();
+        let mut conn = store.connection().unwrap();
+        conn.batch_execute(
+            "INSERT INTO __diesel_schema_migrations (version) VALUES ('29991231000000');
+             PRAGMA wal_checkpoint(TRUNCATE);",
+        )
+        .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let error = Store::open(&path).unwrap_err();
+    assert!(matches!(error, OpenError::NewerThanBuild { .. }), "{error}");
+    assert!(error.to_string().contains("newer Leadlight"));
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn an_empty_file_becomes_a_fresh_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("leadlight.sqlite3");
+    std::fs::write(&path, b"").unwrap();
+    let store = Store::open(&path).unwrap();
+    assert_eq!(stats::counts(&store).unwrap().leads, 0);
+}
