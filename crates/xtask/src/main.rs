@@ -191,11 +191,6 @@ fn test() -> Result<(), String> {
             &["test", "--workspace", "--locked", "--no-fail-fast"],
         )?;
     }
-    step(
-        "doc tests",
-        "cargo",
-        &["test", "--workspace", "--locked", "--doc"],
-    )?;
     eprintln!(
         "==> all checks passed in {:.0}s",
         started.elapsed().as_secs_f64()
