@@ -4,7 +4,7 @@
 use crate::Store;
 use crate::actor::Actor;
 use crate::error::{CoreError, CoreResult, Problems};
-use crate::fields::{self, Page, PageRequest};
+use crate::fields::{ContactEdits, Page, PageRequest};
 use crate::ids::{CustomerId, LeadId, UserId};
 use crate::journal::{self, Entity, Op};
 use crate::leads::LeadRow;
@@ -12,7 +12,7 @@ use crate::schema::customers;
 use crate::time::Timestamp;
 use diesel::prelude::*;
 use diesel::sqlite::Sqlite;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable)]
 #[diesel(table_name = customers)]
@@ -32,16 +32,12 @@ pub struct Customer {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct CustomerPatch {
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::fields::present")]
     pub email: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::fields::present")]
     pub phone: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::fields::present")]
     pub company: Option<Option<String>>,
-}
-
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -231,22 +227,18 @@ pub fn update(
     patch: CustomerPatch,
 ) -> CoreResult<Customer> {
     let mut problems = Problems::new();
-    let name = patch
-        .name
-        .as_deref()
-        .and_then(|n| problems.check("name", fields::required_text(n, 200)));
-    let email = patch
-        .email
-        .as_ref()
-        .and_then(|e| problems.check("email", fields::optional_email(e.as_deref())));
-    let phone = patch
-        .phone
-        .as_ref()
-        .and_then(|p| problems.check("phone", fields::optional_phone(p.as_deref())));
-    let company = patch
-        .company
-        .as_ref()
-        .and_then(|c| problems.check("company", fields::optional_text(c.as_deref(), 200)));
+    let ContactEdits {
+        name,
+        email,
+        phone,
+        company,
+    } = ContactEdits::parse(
+        &mut problems,
+        patch.name.as_deref(),
+        patch.email.as_ref().map(Option::as_deref),
+        patch.phone.as_ref().map(Option::as_deref),
+        patch.company.as_ref().map(Option::as_deref),
+    );
     problems.finish()?;
     let now = store.now();
     store.write(|conn| {

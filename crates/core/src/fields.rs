@@ -109,6 +109,48 @@ pub(crate) fn tag(value: &str) -> Result<String, String> {
     Ok(v)
 }
 
+/// For `Option<Option<T>>` patch fields: tell "absent" (None, via
+/// `#[serde(default)]`) from "null" (Some(None)) in JSON.
+pub(crate) fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
+/// Edits to the contact details leads and customers share. Each field is
+/// `None` when absent from the patch; inner `None` clears an optional one.
+#[derive(Debug, Default)]
+pub(crate) struct ContactEdits {
+    pub name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<Phone>>,
+    pub company: Option<Option<String>>,
+}
+
+impl ContactEdits {
+    pub(crate) const NAME_MAX: usize = 200;
+    pub(crate) const COMPANY_MAX: usize = 200;
+
+    /// Validate whichever contact fields a patch carries.
+    pub(crate) fn parse(
+        problems: &mut crate::error::Problems,
+        name: Option<&str>,
+        email: Option<Option<&str>>,
+        phone: Option<Option<&str>>,
+        company: Option<Option<&str>>,
+    ) -> Self {
+        Self {
+            name: name.and_then(|n| problems.check("name", required_text(n, Self::NAME_MAX))),
+            email: email.and_then(|e| problems.check("email", optional_email(e))),
+            phone: phone.and_then(|p| problems.check("phone", optional_phone(p))),
+            company: company
+                .and_then(|c| problems.check("company", optional_text(c, Self::COMPANY_MAX))),
+        }
+    }
+}
+
 /// A page request: 1-based page, 1 to 200 items.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PageRequest {

@@ -13,7 +13,7 @@ use crate::text_enum::text_enum;
 use crate::time::Timestamp;
 use diesel::prelude::*;
 use diesel::sqlite::Sqlite;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 const TITLE_MAX: usize = 200;
 const DESCRIPTION_MAX: usize = 10_000;
@@ -88,12 +88,8 @@ pub struct NewTask {
 pub struct TaskPatch {
     pub title: Option<String>,
     pub description: Option<String>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::fields::present")]
     pub due_at: Option<Option<String>>,
-}
-
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
 }
 
 /// Which tasks to list.

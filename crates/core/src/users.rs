@@ -216,3 +216,28 @@ pub(crate) fn names(
         .into_iter()
         .collect())
 }
+
+/// Set the time zone the actor's "today", "this week" and date filters use.
+pub fn set_time_zone(store: &Store, actor: &Actor, time_zone: &str) -> CoreResult<User> {
+    let time_zone = parse_time_zone(time_zone).map_err(|m| CoreError::invalid("time_zone", m))?;
+    let now = store.now();
+    store.write(|conn| {
+        let current = load(conn, actor.user_id)?;
+        if current.time_zone == time_zone {
+            return Ok(current);
+        }
+        diesel::update(users::table.filter(users::id.eq(actor.user_id)))
+            .set((users::time_zone.eq(&time_zone), users::updated_at.eq(now)))
+            .execute(conn)?;
+        journal::record(
+            conn,
+            Entity::User,
+            &actor.user_id.to_string(),
+            Op::Update,
+            &serde_json::json!({ "time_zone": time_zone }),
+            Some(actor.user_id),
+            now,
+        )?;
+        load(conn, actor.user_id)
+    })
+}

@@ -12,7 +12,7 @@ use crate::activity::{self, Activity, ActivityKind};
 use crate::actor::Actor;
 use crate::customers::{self, Customer};
 use crate::error::{CoreError, CoreResult, Problems};
-use crate::fields::{self, Page, PageRequest};
+use crate::fields::{self, ContactEdits, Page, PageRequest};
 use crate::ids::{LeadId, UserId};
 use crate::journal::{self, Entity, Op};
 use crate::notes::{self, Note};
@@ -21,7 +21,7 @@ use crate::schema::{lead_tags, leads, users};
 use crate::text_enum::text_enum;
 use crate::time::Timestamp;
 use diesel::prelude::*;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
@@ -46,8 +46,8 @@ text_enum!(
     }
 );
 
-const NAME_MAX: usize = 200;
-const COMPANY_MAX: usize = 200;
+const NAME_MAX: usize = ContactEdits::NAME_MAX;
+const COMPANY_MAX: usize = ContactEdits::COMPANY_MAX;
 const MAX_TAGS: usize = 20;
 
 /// A lead as the UI and the API see it.
@@ -186,20 +186,13 @@ pub struct NewLead {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct LeadPatch {
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::fields::present")]
     pub email: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::fields::present")]
     pub phone: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::fields::present")]
     pub company: Option<Option<String>>,
     pub source: Option<String>,
-}
-
-/// Tell "absent" (None) from "null" (Some(None)) in a JSON patch.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// A lead with what its page shows: notes, the latest activities, reminders.
@@ -429,22 +422,13 @@ pub(crate) fn hydrate(conn: &mut SqliteConnection, rows: Vec<LeadRow>) -> CoreRe
 /// recorded (`updated` activity with each field's old and new value).
 pub fn update(store: &Store, actor: &Actor, id: LeadId, patch: LeadPatch) -> CoreResult<Lead> {
     let mut problems = Problems::new();
-    let name = patch
-        .name
-        .as_deref()
-        .and_then(|n| problems.check("name", fields::required_text(n, NAME_MAX)));
-    let email = patch
-        .email
-        .as_ref()
-        .and_then(|e| problems.check("email", fields::optional_email(e.as_deref())));
-    let phone = patch
-        .phone
-        .as_ref()
-        .and_then(|p| problems.check("phone", fields::optional_phone(p.as_deref())));
-    let company = patch
-        .company
-        .as_ref()
-        .and_then(|c| problems.check("company", fields::optional_text(c.as_deref(), COMPANY_MAX)));
+    let contact = ContactEdits::parse(
+        &mut problems,
+        patch.name.as_deref(),
+        patch.email.as_ref().map(Option::as_deref),
+        patch.phone.as_ref().map(Option::as_deref),
+        patch.company.as_ref().map(Option::as_deref),
+    );
     let source = patch
         .source
         .as_deref()
@@ -459,6 +443,12 @@ pub fn update(store: &Store, actor: &Actor, id: LeadId, patch: LeadPatch) -> Cor
         let mut note = |field: &str, from: Value, to: Value| {
             changed.insert(field.to_owned(), json!({ "from": from, "to": to }));
         };
+        let ContactEdits {
+            name,
+            email,
+            phone,
+            company,
+        } = contact;
         if let Some(name) = name.filter(|n| *n != current.name) {
             note("name", json!(current.name), json!(name));
             changes.name = Some(name);

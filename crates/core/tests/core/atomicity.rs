@@ -2,8 +2,6 @@
 //! a trigger in the database file aborts the journal insert, which every
 //! service writes last, after its row and activity.
 
-#![allow(clippy::unwrap_used)]
-
 use crate::helpers::{TestDb, code};
 use leadlight_core::leads::{self, LeadPatch, NewLead};
 use leadlight_core::{ErrorCode, notes};

@@ -1,5 +1,3 @@
-#![allow(clippy::unwrap_used)]
-
 use crate::helpers::{TestDb, code, fields};
 use leadlight_core::customers::{self, CustomerPatch};
 use leadlight_core::{ErrorCode, Role, leads};

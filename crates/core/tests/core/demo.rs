@@ -1,5 +1,3 @@
-#![allow(clippy::unwrap_used)]
-
 use leadlight_core::clock::ManualClock;
 use leadlight_core::demo::{self, DemoSpec};
 use leadlight_core::leads::{self, LeadQuery};

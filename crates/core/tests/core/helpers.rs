@@ -1,6 +1,6 @@
 //! A fresh database per test, a clock the test controls, and row counters.
 
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(dead_code)]
 
 use diesel::prelude::*;
 use leadlight_core::clock::ManualClock;

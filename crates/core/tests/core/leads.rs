@@ -1,5 +1,3 @@
-#![allow(clippy::unwrap_used)]
-
 use crate::helpers::{TestDb, code, fields};
 use leadlight_core::activity::{self, ActivityKind};
 use leadlight_core::journal;
@@ -446,4 +444,60 @@ fn agents_see_only_their_own_leads() {
     );
     let created = leads::create(&db.store, &manager, for_bob).unwrap();
     assert_eq!(created.owner_id, Some(bob.user_id));
+}
+
+#[test]
+fn unknown_ids_are_not_found_in_every_service() {
+    use leadlight_core::ids::{CustomerId, NoteId, ReminderId, TaskId};
+    use leadlight_core::{customers, notes, reminders, tasks};
+    let db = TestDb::new();
+    let s = &db.store;
+    let a = &db.admin;
+    assert_eq!(
+        code(notes::delete(s, a, NoteId::new())),
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        code(notes::list(
+            s,
+            a,
+            leadlight_core::ids::LeadId::new(),
+            PageRequest::default()
+        )),
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        code(reminders::complete(s, a, ReminderId::new())),
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        code(reminders::mark_notified(s, a, ReminderId::new())),
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        code(reminders::delete(s, a, ReminderId::new())),
+        ErrorCode::NotFound
+    );
+    assert_eq!(code(tasks::get(s, a, TaskId::new())), ErrorCode::NotFound);
+    assert_eq!(
+        code(tasks::complete(s, a, TaskId::new())),
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        code(customers::get(s, a, CustomerId::new())),
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        code(customers::update(
+            s,
+            a,
+            CustomerId::new(),
+            Default::default()
+        )),
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        code(leads::restore(s, a, leadlight_core::ids::LeadId::new())),
+        ErrorCode::NotFound
+    );
 }

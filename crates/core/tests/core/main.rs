@@ -1,11 +1,15 @@
 //! Leadlight core scenarios, each on its own real SQLite file.
 
+// A panic is how a scenario reports failure, helpers included.
+#![allow(clippy::unwrap_used)]
+
 mod helpers;
 
 mod activities;
 mod atomicity;
 mod customers;
 mod demo;
+mod durability;
 mod leads;
 mod notes;
 mod reminders;

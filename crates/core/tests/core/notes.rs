@@ -1,5 +1,3 @@
-#![allow(clippy::unwrap_used)]
-
 use crate::helpers::{TestDb, code, fields};
 use leadlight_core::activity::{self, ActivityKind};
 use leadlight_core::{ErrorCode, PageRequest, Role, notes};

@@ -1,5 +1,3 @@
-#![allow(clippy::unwrap_used)]
-
 use crate::helpers::{TestDb, code, fields};
 use leadlight_core::activity::{self, ActivityKind};
 use leadlight_core::reminders::{self, NewReminder, ReminderPatch, ReminderState};
@@ -259,5 +257,34 @@ fn reminders_belong_to_their_owner() {
     assert_eq!(
         messages(reminders::today(&db.store, &alice).unwrap()),
         vec!["from the manager"]
+    );
+}
+
+#[test]
+fn changing_the_time_zone_moves_today() {
+    let db = TestDb::new();
+    let lead = db.lead(&db.admin, "Lead");
+    // 09:00 UTC; a reminder at 20:00 UTC is today in London, tomorrow in Tokyo (05:00).
+    remind(
+        &db,
+        &db.admin,
+        lead.id,
+        "2026-11-24T20:00:00Z",
+        "evening call",
+    );
+    assert_eq!(
+        messages(reminders::today(&db.store, &db.admin).unwrap()),
+        vec!["evening call"]
+    );
+    let user = leadlight_core::users::set_time_zone(&db.store, &db.admin, "Asia/Tokyo").unwrap();
+    assert_eq!(user.time_zone, "Asia/Tokyo");
+    assert!(reminders::today(&db.store, &db.admin).unwrap().is_empty());
+    assert_eq!(
+        fields(leadlight_core::users::set_time_zone(
+            &db.store,
+            &db.admin,
+            "Mars/Olympus"
+        )),
+        vec!["time_zone"]
     );
 }

@@ -1,5 +1,3 @@
-#![allow(clippy::unwrap_used)]
-
 use crate::helpers::{TestDb, fields};
 use leadlight_core::Actor;
 use leadlight_core::leads::{self, LeadQuery, NewLead};

@@ -1,5 +1,3 @@
-#![allow(clippy::unwrap_used)]
-
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use leadlight_core::{OpenError, Store, stats};

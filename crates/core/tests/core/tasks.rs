@@ -1,5 +1,3 @@
-#![allow(clippy::unwrap_used)]
-
 use crate::helpers::{TestDb, code, fields};
 use leadlight_core::tasks::{self, NewTask, TaskPatch, TaskQuery, TaskStatus};
 use leadlight_core::{ErrorCode, Role};
