@@ -70,3 +70,4 @@ id_type!(ReminderId, "reminder");
 id_type!(TaskId, "task");
 id_type!(CustomerId, "customer");
 id_type!(JournalId, "journal entry");
+id_type!(SessionId, "session");

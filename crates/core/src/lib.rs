@@ -3,14 +3,18 @@
 //! nothing else; authorization is decided here.
 
 mod calendar;
+mod passwords;
 mod text_enum;
+mod tokens;
 
+pub mod accounts;
 pub mod activity;
 pub mod actor;
 pub mod clock;
 pub mod customers;
 pub mod data_dir;
 pub mod demo;
+pub mod enquiries;
 pub mod error;
 pub mod fields;
 pub mod ids;
@@ -19,6 +23,7 @@ pub mod leads;
 pub mod notes;
 pub mod reminders;
 pub mod schema;
+mod settings;
 pub mod stats;
 pub mod store;
 pub mod tasks;
@@ -28,5 +33,5 @@ pub mod users;
 pub use actor::{Actor, Role};
 pub use error::{CoreError, CoreResult, ErrorCode, FieldError};
 pub use fields::{Page, PageRequest, Window};
-pub use store::{OpenError, Store};
+pub use store::{OpenError, Store, StoreOptions};
 pub use time::Timestamp;

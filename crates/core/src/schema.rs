@@ -86,6 +86,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Text,
+        session_id -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        rotated_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     reminders (id) {
         id -> Text,
         lead_id -> Text,
@@ -97,6 +107,27 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         deleted_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        expires_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+        revoked_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    settings (key) {
+        key -> Text,
+        value -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
     }
 }
 
@@ -136,7 +167,9 @@ diesel::joinable!(activities -> users (actor_id));
 diesel::joinable!(customers -> users (owner_id));
 diesel::joinable!(leads -> users (owner_id));
 diesel::joinable!(notes -> users (author_id));
+diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(reminders -> users (owner_id));
+diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     activities,
@@ -145,7 +178,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     lead_tags,
     leads,
     notes,
+    refresh_tokens,
     reminders,
+    sessions,
+    settings,
     tasks,
     users,
 );

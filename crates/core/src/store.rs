@@ -55,12 +55,47 @@ pub enum OpenError {
 
 type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
 
+/// How a store is opened: the clock services read, and how sign-in tokens
+/// are made.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub clock: Arc<dyn Clock>,
+    /// The HS256 secret that signs access tokens. `None`: this installation's
+    /// own, generated on first open and kept in the database. A team server
+    /// passes a configured one.
+    pub token_secret: Option<Vec<u8>>,
+    /// How long an access token is good for (15 minutes by default).
+    pub access_ttl: chrono::Duration,
+    /// How long a sign-in lasts without use (30 days by default).
+    pub refresh_ttl: chrono::Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            clock: Arc::new(SystemClock),
+            token_secret: None,
+            access_ttl: chrono::Duration::minutes(15),
+            refresh_ttl: chrono::Duration::days(30),
+        }
+    }
+}
+
+/// What signing in needs, fixed when the store opens.
+#[derive(Clone)]
+pub(crate) struct TokenSettings {
+    pub secret: Vec<u8>,
+    pub access_ttl: chrono::Duration,
+    pub refresh_ttl: chrono::Duration,
+}
+
 /// A Leadlight database. Cheap to clone; clones share the pool and the clock.
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
     clock: Arc<dyn Clock>,
     path: Arc<PathBuf>,
+    tokens: Arc<TokenSettings>,
 }
 
 impl fmt::Debug for Store {
@@ -104,6 +139,17 @@ impl Store {
         path: impl AsRef<Path>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, OpenError> {
+        Self::open_with(
+            path,
+            StoreOptions {
+                clock,
+                ..StoreOptions::default()
+            },
+        )
+    }
+
+    /// As [`Store::open`], with every option.
+    pub fn open_with(path: impl AsRef<Path>, options: StoreOptions) -> Result<Self, OpenError> {
         let path = path.as_ref().to_path_buf();
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| OpenError::Io {
@@ -146,6 +192,11 @@ impl Store {
         .map_err(|e| sqlite_err(&e))?;
         conn.run_pending_migrations(MIGRATIONS)
             .map_err(|e| sqlite_err(&e))?;
+        let secret = match options.token_secret {
+            Some(secret) => secret,
+            None => crate::settings::installation_secret(&mut conn, options.clock.now())
+                .map_err(|e| sqlite_err(&e))?,
+        };
         drop(conn);
 
         let pool = Pool::builder()
@@ -158,8 +209,13 @@ impl Store {
         tracing::info!(path = %path.display(), "store opened");
         Ok(Self {
             pool,
-            clock,
+            clock: options.clock,
             path: Arc::new(path),
+            tokens: Arc::new(TokenSettings {
+                secret,
+                access_ttl: options.access_ttl,
+                refresh_ttl: options.refresh_ttl,
+            }),
         })
     }
 
@@ -169,6 +225,10 @@ impl Store {
 
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    pub(crate) fn tokens(&self) -> &TokenSettings {
+        &self.tokens
     }
 
     /// Run `f` in a read transaction: one consistent snapshot (a page and its

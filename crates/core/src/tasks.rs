@@ -197,8 +197,7 @@ pub fn create(store: &Store, actor: &Actor, input: NewTask) -> CoreResult<Task> 
     store.write(|conn| {
         check_assignee(conn, assignee)?;
         if let Some(lead_id) = input.lead_id {
-            access::visible_lead(conn, actor, lead_id)
-                .map_err(|_| CoreError::invalid("lead_id", "no lead you can see has this id"))?;
+            access::visible_lead(conn, actor, lead_id)?;
         }
         let row = NewTaskRow {
             id: TaskId::new(),

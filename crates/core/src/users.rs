@@ -62,6 +62,12 @@ struct ValidUser {
     time_zone: String,
 }
 
+/// Check a new user's fields without writing (registration reports these
+/// together with the password's).
+pub(crate) fn validate_new(input: &NewUser, default_role: Role) -> CoreResult<()> {
+    validate(input, default_role).map(|_| ())
+}
+
 fn validate(input: &NewUser, default_role: Role) -> CoreResult<ValidUser> {
     let mut problems = Problems::new();
     let name = problems.check("name", fields::required_text(&input.name, 100));
@@ -239,5 +245,216 @@ pub fn set_time_zone(store: &Store, actor: &Actor, time_zone: &str) -> CoreResul
             now,
         )?;
         load(conn, actor.user_id)
+    })
+}
+
+/// Admins manage accounts; Managers may list them (to assign work).
+fn require_admin(actor: &Actor) -> CoreResult<()> {
+    if actor.is_admin() {
+        Ok(())
+    } else {
+        Err(CoreError::Forbidden(
+            "only an Admin can manage users".into(),
+        ))
+    }
+}
+
+/// Everyone with an account, by name. Admins and Managers.
+pub fn list(store: &Store, actor: &Actor) -> CoreResult<Vec<User>> {
+    if !actor.sees_everything() {
+        return Err(CoreError::Forbidden(
+            "only a Manager or an Admin can list users".into(),
+        ));
+    }
+    store.read(|conn| {
+        Ok(users::table
+            .filter(users::deleted_at.is_null())
+            .order((users::name.asc(), users::id.asc()))
+            .select(User::as_select())
+            .load(conn)?)
+    })
+}
+
+/// An edit to an account: name and email (the user themself or an Admin),
+/// role (an Admin).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct UserPatch {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub role: Option<String>,
+}
+
+#[derive(AsChangeset, Default, Serialize)]
+#[diesel(table_name = users)]
+struct UserChanges {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<Role>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deactivated_at: Option<Option<Timestamp>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deleted_at: Option<Option<Timestamp>>,
+    updated_at: Option<Timestamp>,
+}
+
+fn apply(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: UserId,
+    mut changes: UserChanges,
+    op: Op,
+    now: Timestamp,
+) -> CoreResult<User> {
+    changes.updated_at = Some(now);
+    diesel::update(users::table.filter(users::id.eq(id)))
+        .set(&changes)
+        .execute(conn)?;
+    journal::record(
+        conn,
+        Entity::User,
+        &id.to_string(),
+        op,
+        &changes,
+        Some(actor.user_id),
+        now,
+    )?;
+    load_any(conn, id)
+}
+
+/// A user, deleted ones included (for the journal's read-back).
+fn load_any(conn: &mut SqliteConnection, id: UserId) -> CoreResult<User> {
+    users::table
+        .filter(users::id.eq(id))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(CoreError::not_found("user"))
+}
+
+/// A team keeps at least one active Admin: refuse the change that would
+/// leave none.
+fn keep_an_admin(conn: &mut SqliteConnection, target: &User) -> CoreResult<()> {
+    if target.role != Role::Admin || target.deactivated_at.is_some() {
+        return Ok(());
+    }
+    let other_admins: i64 = users::table
+        .filter(users::role.eq(Role::Admin))
+        .filter(users::deleted_at.is_null())
+        .filter(users::deactivated_at.is_null())
+        .filter(users::id.ne(target.id))
+        .count()
+        .get_result(conn)?;
+    if other_admins == 0 {
+        return Err(CoreError::Conflict(
+            "this is the last Admin; make someone else an Admin first".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub fn update(store: &Store, actor: &Actor, id: UserId, patch: UserPatch) -> CoreResult<User> {
+    if id != actor.user_id {
+        require_admin(actor)?;
+    }
+    let mut problems = Problems::new();
+    let name = patch
+        .name
+        .as_deref()
+        .and_then(|n| problems.check("name", fields::required_text(n, 100)));
+    let email = patch
+        .email
+        .as_deref()
+        .and_then(|e| problems.check("email", fields::email(e)));
+    let role = patch
+        .role
+        .as_deref()
+        .and_then(|r| problems.check("role", r.parse::<Role>()));
+    problems.finish()?;
+    if role.is_some() {
+        require_admin(actor)?;
+    }
+    let now = store.now();
+    store.write(|conn| {
+        let current = load(conn, id)?;
+        let changes = UserChanges {
+            name: name.filter(|n| *n != current.name),
+            email: email.filter(|e| *e != current.email),
+            role: role.filter(|r| *r != current.role),
+            ..Default::default()
+        };
+        if let Some(email) = &changes.email {
+            let taken: i64 = users::table
+                .filter(users::email.eq(email))
+                .filter(users::id.ne(id))
+                .count()
+                .get_result(conn)?;
+            if taken > 0 && !email.eq_ignore_ascii_case(&current.email) {
+                return Err(CoreError::Conflict(format!(
+                    "an account with the email {email} already exists"
+                )));
+            }
+        }
+        if changes.role.is_some() {
+            keep_an_admin(conn, &current)?;
+        }
+        if changes.name.is_none() && changes.email.is_none() && changes.role.is_none() {
+            return Ok(current);
+        }
+        apply(conn, actor, id, changes, Op::Update, now)
+    })
+}
+
+/// Stop an account from signing in; its sessions end, its leads stay.
+pub fn deactivate(store: &Store, actor: &Actor, id: UserId) -> CoreResult<User> {
+    require_admin(actor)?;
+    let now = store.now();
+    store.write(|conn| {
+        let current = load(conn, id)?;
+        if current.deactivated_at.is_some() {
+            return Ok(current);
+        }
+        keep_an_admin(conn, &current)?;
+        crate::accounts::revoke_all(conn, id, crate::accounts::Revocation::Deactivated, now)?;
+        let changes = UserChanges {
+            deactivated_at: Some(Some(now)),
+            ..Default::default()
+        };
+        apply(conn, actor, id, changes, Op::Update, now)
+    })
+}
+
+pub fn reactivate(store: &Store, actor: &Actor, id: UserId) -> CoreResult<User> {
+    require_admin(actor)?;
+    let now = store.now();
+    store.write(|conn| {
+        let current = load(conn, id)?;
+        if current.deactivated_at.is_none() {
+            return Ok(current);
+        }
+        let changes = UserChanges {
+            deactivated_at: Some(None),
+            ..Default::default()
+        };
+        apply(conn, actor, id, changes, Op::Update, now)
+    })
+}
+
+/// Delete an account (a tombstone). Its leads keep their owner until a
+/// Manager reassigns them.
+pub fn delete(store: &Store, actor: &Actor, id: UserId) -> CoreResult<()> {
+    require_admin(actor)?;
+    let now = store.now();
+    store.write(|conn| {
+        let current = load(conn, id)?;
+        keep_an_admin(conn, &current)?;
+        crate::accounts::revoke_all(conn, id, crate::accounts::Revocation::Deleted, now)?;
+        let changes = UserChanges {
+            deleted_at: Some(Some(now)),
+            ..Default::default()
+        };
+        apply(conn, actor, id, changes, Op::Delete, now).map(|_| ())
     })
 }

@@ -743,6 +743,47 @@ pub fn restore(store: &Store, actor: &Actor, id: LeadId) -> CoreResult<Lead> {
     })
 }
 
+/// Give a lead to someone (or back to the unclaimed pool with `None`).
+/// Managers and Admins; writes an `assigned` activity with both owners.
+pub fn assign(store: &Store, actor: &Actor, id: LeadId, owner: Option<UserId>) -> CoreResult<Lead> {
+    let now = store.now();
+    store.write(|conn| {
+        let current = access::visible_lead(conn, actor, id)?;
+        if !actor.sees_everything() {
+            return Err(CoreError::Forbidden(
+                "only a Manager or an Admin can assign leads".into(),
+            ));
+        }
+        if let Some(owner) = owner {
+            check_owner(conn, owner)?;
+        }
+        if current.owner_id == owner {
+            return load(conn, id);
+        }
+        let changes = LeadChanges {
+            owner_id: Some(owner),
+            updated_at: Some(now),
+            ..Default::default()
+        };
+        apply_changes(conn, id, &changes, Op::Update, Some(actor.user_id), now)?;
+        let names = crate::users::names(conn, current.owner_id.into_iter().chain(owner))?;
+        let name_of = |u: Option<UserId>| u.and_then(|u| names.get(&u).cloned());
+        activity::record(
+            conn,
+            id,
+            Some(actor.user_id),
+            ActivityKind::Assigned,
+            json!({
+                "from": current.owner_id, "from_name": name_of(current.owner_id),
+                "to": owner, "to_name": name_of(owner),
+            }),
+            now,
+            now,
+        )?;
+        load(conn, id)
+    })
+}
+
 /// Search and list leads: see [`LeadQuery`].
 pub fn list(store: &Store, actor: &Actor, query: LeadQuery) -> CoreResult<Page<Lead>> {
     search::list(store, actor, query)

@@ -5,14 +5,17 @@
 
 mod helpers;
 
+mod accounts;
 mod activities;
 mod atomicity;
 mod customers;
 mod demo;
 mod durability;
+mod enquiries;
 mod leads;
 mod notes;
 mod reminders;
+mod roles;
 mod search;
 mod store;
 mod tasks;

@@ -75,8 +75,9 @@ fn agents_work_on_their_own_tasks_only() {
         ..task("Sneaky", None)
     };
     assert_eq!(
-        fields(tasks::create(&db.store, &alice, on_bobs_lead)),
-        vec!["lead_id"]
+        code(tasks::create(&db.store, &alice, on_bobs_lead)),
+        ErrorCode::NotFound,
+        "another agent's lead is not revealed"
     );
 }
 
