@@ -47,7 +47,10 @@ pub struct DemoSummary {
     pub customers: u64,
 }
 
-/// The demo accounts: (name, email, role). Sign-in comes with accounts.
+/// The password of every demo account (demo data only: never a real team's).
+pub const DEMO_PASSWORD: &str = "leadlight-demo";
+
+/// The demo accounts: (name, email, role).
 pub const DEMO_USERS: &[(&str, &str, Role)] = &[
     ("Avery Admin", "admin@demo.leadlight.app", Role::Admin),
     ("Morgan Manager", "morgan@demo.leadlight.app", Role::Manager),
@@ -243,6 +246,11 @@ pub fn generate(
     let conn: &mut SqliteConnection = &mut conn;
     let mut summary = DemoSummary::default();
 
+    // One argon2 hash per account, each with its own salt, as real ones have.
+    let hashes = DEMO_USERS
+        .iter()
+        .map(|_| crate::passwords::hash(DEMO_PASSWORD))
+        .collect::<CoreResult<Vec<String>>>()?;
     let user_ids: Vec<(UserId, Role)> = conn.immediate_transaction(|conn| {
         let existing: i64 = users::table.count().get_result(conn)?;
         if existing > 0 {
@@ -252,13 +260,14 @@ pub fn generate(
         }
         let start = Timestamp::from_millis(now.millis() - SPAN_DAYS * DAY_MS);
         let mut ids = Vec::new();
-        for (name, email, role) in DEMO_USERS {
+        for ((name, email, role), hash) in DEMO_USERS.iter().zip(&hashes) {
             let id = UserId::new();
             diesel::insert_into(users::table)
                 .values((
                     users::id.eq(id),
                     users::name.eq(name),
                     users::email.eq(email),
+                    users::password_hash.eq(hash),
                     users::role.eq(role),
                     users::created_at.eq(start),
                     users::updated_at.eq(start),

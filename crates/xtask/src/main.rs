@@ -112,7 +112,8 @@ fn seed(args: &[String]) -> Result<(), String> {
     })
     .map_err(|e| e.to_string())?;
     say(&format!(
-        "seeded {} in {:.1}s: {} users, {} leads, {} activities, {} notes, {} reminders, {} customers",
+        "seeded {} in {:.1}s: {} users, {} leads, {} activities, {} notes, {} reminders, {} customers\n\
+         sign in as {} (Admin), {} (Manager) or {} (Agent) with the password {}",
         store.path().display(),
         started.elapsed().as_secs_f64(),
         summary.users,
@@ -120,7 +121,11 @@ fn seed(args: &[String]) -> Result<(), String> {
         summary.activities,
         summary.notes,
         summary.reminders,
-        summary.customers
+        summary.customers,
+        demo::DEMO_USERS[0].1,
+        demo::DEMO_USERS[1].1,
+        demo::DEMO_USERS[3].1,
+        demo::DEMO_PASSWORD,
     ));
     Ok(())
 }

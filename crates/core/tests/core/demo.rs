@@ -119,6 +119,26 @@ fn the_demo_is_realistic_deterministic_and_searchable() {
     .unwrap()
     .total;
     assert!(phone > 4_000, "the demo's phones are searchable: {phone}");
+    // The demo accounts sign in with the documented password; an agent sees
+    // only their own leads.
+    let agent = leadlight_core::accounts::login(
+        &store_a,
+        leadlight_core::accounts::Credentials {
+            email: demo::DEMO_USERS[3].1.into(),
+            password: demo::DEMO_PASSWORD.into(),
+        },
+    )
+    .unwrap();
+    let agent =
+        leadlight_core::accounts::authenticate(&store_a, Some(&agent.access_token)).unwrap();
+    assert_eq!(agent.role, Role::Agent);
+    let own = leads::list(&store_a, &agent, LeadQuery::default())
+        .unwrap()
+        .total;
+    assert!(
+        own > 300 && own < 1_500,
+        "about an eighth of the leads: {own}"
+    );
     let unclaimed = LeadQuery {
         owner: Some("unassigned".into()),
         ..Default::default()
