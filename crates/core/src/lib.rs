@@ -10,6 +10,7 @@ mod tokens;
 pub mod accounts;
 pub mod activity;
 pub mod actor;
+pub mod analytics;
 pub mod clock;
 pub mod customers;
 pub mod data_dir;

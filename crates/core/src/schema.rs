@@ -43,12 +43,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    lead_events_hourly (kind, owner_key, hour) {
+        kind -> Text,
+        owner_key -> Text,
+        hour -> BigInt,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     lead_tags (lead_id, tag) {
         lead_id -> Text,
         tag -> Text,
         created_at -> BigInt,
         updated_at -> BigInt,
         deleted_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    lead_totals (owner_key, status, source) {
+        owner_key -> Text,
+        status -> Text,
+        source -> Text,
+        n -> BigInt,
     }
 }
 
@@ -175,7 +193,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     activities,
     change_journal,
     customers,
+    lead_events_hourly,
     lead_tags,
+    lead_totals,
     leads,
     notes,
     refresh_tokens,

@@ -7,6 +7,7 @@ mod helpers;
 
 mod accounts;
 mod activities;
+mod analytics;
 mod atomicity;
 mod customers;
 mod demo;
