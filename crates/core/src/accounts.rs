@@ -81,6 +81,7 @@ pub fn register(store: &Store, input: Registration) -> CoreResult<User> {
         email: input.email,
         role: None,
         time_zone: None,
+        password: None,
     };
     // Name and email are checked by the same rules as any user; gather all
     // problems, the password's included, before reporting.
@@ -388,9 +389,19 @@ pub fn change_password(store: &Store, actor: &Actor, current: &str, new: &str) -
     let hash = passwords::hash(new)?;
     let now = store.now();
     store.write(|conn| {
-        diesel::update(users::table.filter(users::id.eq(actor.user_id)))
-            .set((users::password_hash.eq(&hash), users::updated_at.eq(now)))
-            .execute(conn)?;
+        // Only over the hash just checked: a change that landed meanwhile wins.
+        let changed = diesel::update(
+            users::table
+                .filter(users::id.eq(actor.user_id))
+                .filter(users::password_hash.eq(stored.as_deref())),
+        )
+        .set((users::password_hash.eq(&hash), users::updated_at.eq(now)))
+        .execute(conn)?;
+        if changed == 0 {
+            return Err(CoreError::Conflict(
+                "your password was changed meanwhile; sign in again".into(),
+            ));
+        }
         revoke_all(conn, actor.user_id, Revocation::PasswordChanged, now)?;
         Ok(())
     })

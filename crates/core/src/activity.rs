@@ -8,7 +8,7 @@ use crate::fields::{self, Page, PageRequest, Window};
 use crate::ids::{ActivityId, LeadId, UserId};
 use crate::journal::{self, Entity, JsonText, Op};
 use crate::leads::access;
-use crate::schema::{activities, leads};
+use crate::schema::{activities, lead_totals, leads};
 use crate::text_enum::text_enum;
 use crate::time::Timestamp;
 use diesel::prelude::*;
@@ -223,7 +223,7 @@ pub fn log(
             detail["duration_minutes"] = minutes.into();
         }
         let id = record(conn, lead_id, Some(actor.user_id), kind, detail, at, now)?;
-        crate::leads::touch(conn, lead_id, now)?;
+        crate::leads::touch(conn, lead_id, Some(actor.user_id), now)?;
         let row = activities::table
             .filter(activities::id.eq(id))
             .select(ActivityRow::as_select())
@@ -231,6 +231,9 @@ pub fn log(
         Ok(hydrate(conn, vec![row])?.remove(0))
     })
 }
+
+/// Below this many leads an agent's feed is built from their leads' entries.
+const FEW_LEADS: i64 = 2_000;
 
 /// Everything that happened recently on the leads the actor may see, newest
 /// first. A window rather than a counted page: the log grows without bound.
@@ -242,12 +245,38 @@ pub fn feed(store: &Store, actor: &Actor, page: PageRequest) -> CoreResult<Windo
         let mut query = activities::table
             .filter(activities::deleted_at.is_null())
             .into_boxed();
-        if !actor.sees_everything() {
-            let own = leads::table
-                .filter(leads::owner_id.eq(actor.user_id))
-                .filter(leads::deleted_at.is_null())
-                .select(leads::id);
-            query = query.filter(activities::lead_id.eq_any(own));
+        if actor.sees_everything() {
+            // Walks the log newest first; a deleted lead's entries are skipped.
+            query = query.filter(diesel::dsl::exists(
+                leads::table
+                    .filter(leads::id.eq(activities::lead_id))
+                    .filter(leads::deleted_at.is_null()),
+            ));
+        } else {
+            // Two plans, chosen by how many leads the agent owns (free to
+            // know from the dashboard summary). Many: walk the log newest
+            // first and keep rows whose lead is theirs; it stops after a page.
+            // Few: fetch their leads' entries and sort those.
+            let owned: i64 = lead_totals::table
+                .filter(lead_totals::owner_key.eq(actor.user_id.to_string()))
+                .select(lead_totals::n)
+                .load::<i64>(conn)?
+                .into_iter()
+                .sum();
+            if owned >= FEW_LEADS {
+                query = query.filter(diesel::dsl::exists(
+                    leads::table
+                        .filter(leads::id.eq(activities::lead_id))
+                        .filter(leads::owner_id.eq(actor.user_id))
+                        .filter(leads::deleted_at.is_null()),
+                ));
+            } else {
+                let own = leads::table
+                    .filter(leads::owner_id.eq(actor.user_id))
+                    .filter(leads::deleted_at.is_null())
+                    .select(leads::id);
+                query = query.filter(activities::lead_id.eq_any(own));
+            }
         }
         let rows = query
             .order((activities::at.desc(), activities::id.desc()))

@@ -3,7 +3,7 @@
 
 use crate::ids::UserId;
 use crate::text_enum::text_enum;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 text_enum!(
     /// What a user may do: Admins everything, Managers all sales data,
@@ -15,8 +15,10 @@ text_enum!(
     }
 );
 
-/// A signed-in user as the services see them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// A signed-in user as the services see them. Not `Deserialize`: an actor
+/// comes from `accounts::authenticate` (or trusted in-process code), never
+/// from a request body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Actor {
     pub user_id: UserId,
     pub role: Role,

@@ -174,6 +174,36 @@ pub(crate) fn retire_for_lead(
     Ok(())
 }
 
+/// A lead changed hands: its customer record (live or retired) follows, so
+/// access to the customer always matches access to the lead.
+pub(crate) fn follow_lead_owner(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    lead_id: LeadId,
+    owner: Option<UserId>,
+    now: Timestamp,
+) -> CoreResult<()> {
+    let ids: Vec<CustomerId> = customers::table
+        .filter(customers::lead_id.eq(lead_id))
+        .select(customers::id)
+        .load(conn)?;
+    for id in ids {
+        diesel::update(customers::table.filter(customers::id.eq(id)))
+            .set((customers::owner_id.eq(owner), customers::updated_at.eq(now)))
+            .execute(conn)?;
+        journal::record(
+            conn,
+            Entity::Customer,
+            &id.to_string(),
+            Op::Update,
+            &serde_json::json!({ "owner_id": owner, "updated_at": now }),
+            Some(actor.user_id),
+            now,
+        )?;
+    }
+    Ok(())
+}
+
 pub(crate) fn for_lead(
     conn: &mut SqliteConnection,
     lead_id: LeadId,

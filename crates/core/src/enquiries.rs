@@ -183,14 +183,24 @@ pub fn claim(store: &Store, actor: &Actor, id: LeadId) -> CoreResult<Lead> {
         ))
         .execute(conn)?;
         if claimed == 0 {
-            let holder: Option<(Option<String>, Option<crate::Timestamp>)> = leads_table::table
+            // Only a lead that went through the pool is "already claimed";
+            // anyone else's lead stays not_found, as everywhere for Agents.
+            let holder: Option<(
+                Option<String>,
+                Option<crate::Timestamp>,
+                Option<crate::Timestamp>,
+            )> = leads_table::table
                 .left_join(users::table.on(users::id.nullable().eq(leads_table::owner_id)))
                 .filter(leads_table::id.eq(id))
-                .select((users::name.nullable(), leads_table::deleted_at))
+                .select((
+                    users::name.nullable(),
+                    leads_table::claimed_at,
+                    leads_table::deleted_at,
+                ))
                 .first(conn)
                 .optional()?;
             return Err(match holder {
-                Some((Some(name), None)) => {
+                Some((Some(name), Some(_), None)) => {
                     CoreError::Conflict(format!("this lead was already claimed by {name}"))
                 }
                 _ => CoreError::not_found("lead"),

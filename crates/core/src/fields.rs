@@ -4,6 +4,7 @@
 /// A required single-line text: trimmed, inner runs of white space folded,
 /// not empty, at most `max` characters.
 pub(crate) fn required_text(value: &str, max: usize) -> Result<String, String> {
+    no_control_characters(value, false)?;
     let folded = fold_spaces(value);
     if folded.is_empty() {
         return Err("is required".into());
@@ -16,6 +17,9 @@ pub(crate) fn required_text(value: &str, max: usize) -> Result<String, String> {
 
 /// An optional single-line text: blank means none.
 pub(crate) fn optional_text(value: Option<&str>, max: usize) -> Result<Option<String>, String> {
+    if let Some(v) = value {
+        no_control_characters(v, false)?;
+    }
     match value.map(fold_spaces) {
         None => Ok(None),
         Some(v) if v.is_empty() => Ok(None),
@@ -26,6 +30,7 @@ pub(crate) fn optional_text(value: Option<&str>, max: usize) -> Result<Option<St
 
 /// A multi-line body (a note, a message): trimmed at the ends only.
 pub(crate) fn required_body(value: &str, max: usize) -> Result<String, String> {
+    no_control_characters(value, true)?;
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err("is required".into());
@@ -34,6 +39,24 @@ pub(crate) fn required_body(value: &str, max: usize) -> Result<String, String> {
         return Err(format!("must be at most {max} characters"));
     }
     Ok(trimmed.to_owned())
+}
+
+/// Control characters (NUL above all, which SQLite's text functions stop at)
+/// have no place in what people type; multi-line bodies keep their line
+/// breaks and tabs.
+fn no_control_characters(value: &str, multi_line: bool) -> Result<(), String> {
+    // Single-line fields fold tabs and line breaks into spaces; bodies keep them.
+    let allowed = |c: char| {
+        if multi_line {
+            matches!(c, '\n' | '\r' | '\t')
+        } else {
+            c.is_whitespace()
+        }
+    };
+    if value.chars().any(|c| c.is_control() && !allowed(c)) {
+        return Err("contains a control character".into());
+    }
+    Ok(())
 }
 
 fn fold_spaces(value: &str) -> String {
@@ -53,14 +76,25 @@ pub(crate) fn email(value: &str) -> Result<String, String> {
     if v.is_empty() {
         return Err("is required".into());
     }
-    // RFC 5321 allows more than people use: insist on a dotted domain, which
-    // catches "jo@localhost" style typos in a CRM's contact data.
+    // RFC 5322 allows more than people use: only a bare address with a dotted
+    // domain. No display names ("Bob <bob@example.com>" would be a second
+    // spelling of one mailbox), no IP literals, no quoted local parts.
     let parsed = email_address::EmailAddress::parse_with_options(
         v,
-        email_address::Options::default().with_required_tld(),
+        email_address::Options::default()
+            .with_required_tld()
+            .without_display_text()
+            .without_domain_literal(),
     );
     match parsed {
-        Ok(address) if v.len() <= 254 => Ok(address.as_str().to_owned()),
+        Ok(address)
+            if v.len() <= 254
+                && address.display_part().is_empty()
+                && address.email() == v
+                && !address.local_part().starts_with('"') =>
+        {
+            Ok(address.email())
+        }
         _ => Err(format!("'{v}' is not a valid email address")),
     }
 }
@@ -96,6 +130,7 @@ pub(crate) fn optional_phone(value: Option<&str>) -> Result<Option<Phone>, Strin
 
 /// A tag: trimmed, folded, 1 to 40 characters, no commas (lists are split on them).
 pub(crate) fn tag(value: &str) -> Result<String, String> {
+    no_control_characters(value, false)?;
     let v = fold_spaces(value);
     if v.is_empty() {
         return Err("a tag cannot be empty".into());
@@ -265,11 +300,32 @@ mod tests {
     }
 
     #[test]
-    fn emails_need_a_dotted_domain() {
+    fn emails_are_bare_addresses_with_a_dotted_domain() {
         assert_eq!(email(" Ann@Example.com ").unwrap(), "Ann@Example.com");
-        assert!(email("ann@localhost").is_err());
-        assert!(email("not an email").is_err());
-        assert!(email("a@b@c.com").is_err());
+        for bad in [
+            "ann@localhost",
+            "not an email",
+            "a@b@c.com",
+            "Bob <bob@example.com>",
+            "bob@[127.0.0.1]",
+            "\"bob\"@example.com",
+        ] {
+            assert!(email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_bodies_keep_line_breaks() {
+        assert!(required_text("\0", 10).is_err());
+        assert!(required_text("Bob\0", 10).is_err());
+        assert!(tag("a\u{7}b").is_err());
+        assert!(optional_text(Some("x\0"), 10).is_err());
+        assert_eq!(required_text("Ann\tLee", 10).unwrap(), "Ann Lee");
+        assert_eq!(
+            required_body("line 1\n\tline 2", 50).unwrap(),
+            "line 1\n\tline 2"
+        );
+        assert!(required_body("a\0b", 50).is_err());
     }
 
     #[test]

@@ -99,7 +99,7 @@ pub fn add(store: &Store, actor: &Actor, lead_id: LeadId, body: &str) -> CoreRes
             now,
             now,
         )?;
-        crate::leads::touch(conn, lead_id, now)?;
+        crate::leads::touch(conn, lead_id, Some(actor.user_id), now)?;
         load(conn, id)
     })
 }

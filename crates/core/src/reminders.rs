@@ -97,10 +97,21 @@ fn base() -> reminders::BoxedQuery<'static, Sqlite> {
         .into_boxed()
 }
 
+/// Load reminders with their lead's name. For an Agent (`lead_owner`), only
+/// reminders on leads they own: a reminder never shows a lead they cannot see.
 fn load_joined(
     conn: &mut SqliteConnection,
     query: reminders::BoxedQuery<'static, Sqlite>,
+    lead_owner: Option<UserId>,
 ) -> CoreResult<Vec<Reminder>> {
+    let query = match lead_owner {
+        Some(owner) => query.filter(diesel::dsl::exists(
+            leads::table
+                .filter(leads::id.eq(reminders::lead_id))
+                .filter(leads::owner_id.eq(owner)),
+        )),
+        None => query,
+    };
     let rows: Vec<Joined> = query
         .inner_join(leads::table.on(leads::id.eq(reminders::lead_id)))
         .filter(leads::deleted_at.is_null())
@@ -127,13 +138,19 @@ fn into_reminder((r, lead_name): Joined) -> Reminder {
     }
 }
 
-/// A reminder the actor may see: their own, or any for Managers and Admins.
+/// Whose leads an actor's reminder views are limited to (Agents: their own).
+fn lead_scope(actor: &Actor) -> Option<UserId> {
+    (!actor.sees_everything()).then_some(actor.user_id)
+}
+
+/// A reminder the actor may see: their own on a lead of theirs, or any for
+/// Managers and Admins.
 fn visible(conn: &mut SqliteConnection, actor: &Actor, id: ReminderId) -> CoreResult<Reminder> {
     let mut query = base().filter(reminders::id.eq(id));
     if !actor.sees_everything() {
         query = query.filter(reminders::owner_id.eq(actor.user_id));
     }
-    load_joined(conn, query)?
+    load_joined(conn, query, lead_scope(actor))?
         .pop()
         .ok_or(CoreError::not_found("reminder"))
 }
@@ -173,9 +190,22 @@ pub fn create(store: &Store, actor: &Actor, input: NewReminder) -> CoreResult<Re
     };
     let now = store.now();
     store.write(|conn| {
-        access::visible_lead(conn, actor, lead_id)?;
-        crate::users::load(conn, owner)
+        let lead = access::visible_lead(conn, actor, lead_id)?;
+        let user = crate::users::load(conn, owner)
             .map_err(|_| CoreError::invalid("owner_id", "no user has this id"))?;
+        if user.deactivated_at.is_some() {
+            return Err(CoreError::invalid("owner_id", "this user is deactivated"));
+        }
+        // An Agent is only ever reminded about a lead they own.
+        if user.role == crate::Role::Agent && lead.owner_id != Some(owner) {
+            return Err(CoreError::invalid(
+                "owner_id",
+                format!(
+                    "{} does not own this lead, so cannot be reminded about it",
+                    user.name
+                ),
+            ));
+        }
         let id = ReminderId::new();
         let row = NewReminderRow {
             id,
@@ -346,7 +376,7 @@ pub fn today(store: &Store, actor: &Actor) -> CoreResult<Vec<Reminder>> {
             .filter(reminders::due_at.ge(start))
             .filter(reminders::due_at.lt(end))
             .order((reminders::due_at.asc(), reminders::id.asc()));
-        load_joined(conn, query)
+        load_joined(conn, query, lead_scope(actor))
     })
 }
 
@@ -359,7 +389,7 @@ pub fn overdue(store: &Store, actor: &Actor) -> CoreResult<Vec<Reminder>> {
         let query = mine_pending(actor)
             .filter(reminders::due_at.lt(start))
             .order((reminders::due_at.asc(), reminders::id.asc()));
-        load_joined(conn, query)
+        load_joined(conn, query, lead_scope(actor))
     })
 }
 
@@ -377,7 +407,7 @@ pub fn upcoming(store: &Store, actor: &Actor, page: PageRequest) -> CoreResult<V
             .order((reminders::due_at.asc(), reminders::id.asc()))
             .limit(page.limit())
             .offset(page.offset());
-        load_joined(conn, query)
+        load_joined(conn, query, lead_scope(actor))
     })
 }
 
@@ -390,7 +420,7 @@ pub fn due_for_notification(store: &Store, actor: &Actor) -> CoreResult<Vec<Remi
             .filter(reminders::notified_at.is_null())
             .filter(reminders::due_at.le(now))
             .order((reminders::due_at.asc(), reminders::id.asc()));
-        load_joined(conn, query)
+        load_joined(conn, query, lead_scope(actor))
     })
 }
 
@@ -420,15 +450,60 @@ pub fn mark_notified(store: &Store, actor: &Actor, id: ReminderId) -> CoreResult
     })
 }
 
-/// A lead's reminders (pending first by due time, then done), for the lead page.
-pub(crate) fn for_lead(conn: &mut SqliteConnection, lead_id: LeadId) -> CoreResult<Vec<Reminder>> {
-    let query = base()
-        .filter(reminders::lead_id.eq(lead_id))
+/// A lead's reminders (pending first by due time, then done), for the lead
+/// page: all of them for Managers and Admins, an Agent's own otherwise.
+pub(crate) fn for_lead(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    lead_id: LeadId,
+) -> CoreResult<Vec<Reminder>> {
+    let mut query = base().filter(reminders::lead_id.eq(lead_id));
+    if !actor.sees_everything() {
+        query = query.filter(reminders::owner_id.eq(actor.user_id));
+    }
+    let query = query
         .order((
             reminders::done_at.is_not_null().asc(),
             reminders::due_at.asc(),
             reminders::id.asc(),
         ))
         .limit(100);
-    load_joined(conn, query)
+    load_joined(conn, query, None)
+}
+
+/// A lead changed hands: the previous owner's pending reminders on it go to
+/// the new owner, so no follow-up is lost or left pointing at a lead its owner
+/// can no longer see.
+pub(crate) fn follow_lead_owner(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    lead_id: LeadId,
+    from: Option<UserId>,
+    to: Option<UserId>,
+    now: Timestamp,
+) -> CoreResult<()> {
+    let (Some(from), Some(to)) = (from, to) else {
+        return Ok(());
+    };
+    let moving: Vec<ReminderId> = base()
+        .filter(reminders::lead_id.eq(lead_id))
+        .filter(reminders::owner_id.eq(from))
+        .filter(reminders::done_at.is_null())
+        .select(reminders::id)
+        .load(conn)?;
+    for id in moving {
+        diesel::update(reminders::table.filter(reminders::id.eq(id)))
+            .set((reminders::owner_id.eq(to), reminders::updated_at.eq(now)))
+            .execute(conn)?;
+        journal::record(
+            conn,
+            Entity::Reminder,
+            &id.to_string(),
+            Op::Update,
+            &json!({ "owner_id": to, "updated_at": now }),
+            Some(actor.user_id),
+            now,
+        )?;
+    }
+    Ok(())
 }

@@ -51,7 +51,14 @@ pub enum OpenError {
     },
     #[error("cannot open {path}: {message}")]
     Sqlite { path: PathBuf, message: String },
+    #[error(
+        "the configured token secret has {length} bytes; it needs at least {MIN_SECRET_BYTES} random bytes"
+    )]
+    WeakTokenSecret { length: usize },
 }
+
+/// HS256 keys shorter than the hash are guessable; an empty one is no key.
+pub const MIN_SECRET_BYTES: usize = 32;
 
 type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
 
@@ -150,6 +157,15 @@ impl Store {
 
     /// As [`Store::open`], with every option.
     pub fn open_with(path: impl AsRef<Path>, options: StoreOptions) -> Result<Self, OpenError> {
+        if let Some(secret) = options
+            .token_secret
+            .as_ref()
+            .filter(|s| s.len() < MIN_SECRET_BYTES)
+        {
+            return Err(OpenError::WeakTokenSecret {
+                length: secret.len(),
+            });
+        }
         let path = path.as_ref().to_path_buf();
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| OpenError::Io {

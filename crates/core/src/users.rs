@@ -32,6 +32,10 @@ pub struct NewUser {
     pub email: String,
     pub role: Option<String>,
     pub time_zone: Option<String>,
+    /// An initial password (an Admin creating an account). Without one the
+    /// account cannot sign in until an Admin sets it.
+    #[serde(default)]
+    pub password: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -161,24 +165,6 @@ pub(crate) fn load(conn: &mut SqliteConnection, id: UserId) -> CoreResult<User> 
         .ok_or(CoreError::not_found("user"))
 }
 
-/// Create the first account of an empty database; it is always an Admin.
-pub fn create_first_admin(store: &Store, input: NewUser) -> CoreResult<User> {
-    let now = store.now();
-    store.write(|conn| {
-        let existing: i64 = users::table.count().get_result(conn)?;
-        if existing > 0 {
-            return Err(CoreError::Conflict(
-                "this database already has users; ask an Admin for an account".into(),
-            ));
-        }
-        let input = NewUser {
-            role: Some(Role::Admin.as_str().into()),
-            ..input
-        };
-        insert(conn, &input, Role::Admin, None, None, now)
-    })
-}
-
 /// An Admin creates an account (default role Agent).
 pub fn create(store: &Store, actor: &Actor, input: NewUser) -> CoreResult<User> {
     if !actor.is_admin() {
@@ -186,8 +172,48 @@ pub fn create(store: &Store, actor: &Actor, input: NewUser) -> CoreResult<User> 
             "only an Admin can create users".into(),
         ));
     }
+    let hash = match &input.password {
+        Some(password) => {
+            let mut problems = Problems::new();
+            if let Err(error) = validate(&input, Role::Agent) {
+                for field in error.fields() {
+                    problems.add(&field.field, field.message.clone());
+                }
+            }
+            problems.check("password", crate::passwords::check_rules(password));
+            problems.finish()?;
+            Some(crate::passwords::hash(password)?)
+        }
+        None => None,
+    };
     let now = store.now();
-    store.write(|conn| insert(conn, &input, Role::Agent, None, Some(actor.user_id), now))
+    store.write(|conn| {
+        insert(
+            conn,
+            &input,
+            Role::Agent,
+            hash.as_deref(),
+            Some(actor.user_id),
+            now,
+        )
+    })
+}
+
+/// An Admin sets someone's password (a new account, a forgotten password).
+/// Every session of that user ends.
+pub fn set_password(store: &Store, actor: &Actor, id: UserId, password: &str) -> CoreResult<()> {
+    require_admin(actor)?;
+    crate::passwords::check_rules(password).map_err(|m| CoreError::invalid("password", m))?;
+    let hash = crate::passwords::hash(password)?;
+    let now = store.now();
+    store.write(|conn| {
+        load(conn, id)?;
+        diesel::update(users::table.filter(users::id.eq(id)))
+            .set((users::password_hash.eq(&hash), users::updated_at.eq(now)))
+            .execute(conn)?;
+        crate::accounts::revoke_all(conn, id, crate::accounts::Revocation::PasswordChanged, now)?;
+        Ok(())
+    })
 }
 
 /// A user's public details; anyone signed in may look a colleague up.

@@ -155,12 +155,19 @@ pub(crate) fn apply_changes(
     journal::record(conn, Entity::Lead, &id.to_string(), op, changes, actor, now)
 }
 
-/// Bump `updated_at` (something was logged on the lead).
-pub(crate) fn touch(conn: &mut SqliteConnection, id: LeadId, now: Timestamp) -> CoreResult<()> {
-    diesel::update(leads::table.filter(leads::id.eq(id)))
-        .set(leads::updated_at.eq(now))
-        .execute(conn)?;
-    Ok(())
+/// Bump `updated_at` (something was logged on the lead), journalled like any
+/// other change to the lead.
+pub(crate) fn touch(
+    conn: &mut SqliteConnection,
+    id: LeadId,
+    actor: Option<UserId>,
+    now: Timestamp,
+) -> CoreResult<()> {
+    let changes = LeadChanges {
+        updated_at: Some(now),
+        ..Default::default()
+    };
+    apply_changes(conn, id, &changes, Op::Update, actor, now)
 }
 
 /// Input for a new lead, as typed into a form.
@@ -362,7 +369,7 @@ pub fn open(store: &Store, actor: &Actor, id: LeadId) -> CoreResult<LeadDetail> 
         Ok(LeadDetail {
             notes: notes::for_lead(conn, id)?,
             activities: activity::latest_for_lead(conn, id, PageRequest::new(1, 50))?,
-            reminders: reminders::for_lead(conn, id)?,
+            reminders: reminders::for_lead(conn, actor, id)?,
             customer: customers::for_lead(conn, id)?,
             lead,
         })
@@ -612,7 +619,7 @@ pub fn add_tags(store: &Store, actor: &Actor, id: LeadId, tags: Vec<String>) -> 
         for tag in &added {
             put_tag(conn, id, tag, Some(actor.user_id), now)?;
         }
-        touch(conn, id, now)?;
+        touch(conn, id, Some(actor.user_id), now)?;
         activity::record(
             conn,
             id,
@@ -652,7 +659,7 @@ pub fn remove_tag(store: &Store, actor: &Actor, id: LeadId, tag: &str) -> CoreRe
             Some(actor.user_id),
             now,
         )?;
-        touch(conn, id, now)?;
+        touch(conn, id, Some(actor.user_id), now)?;
         activity::record(
             conn,
             id,
@@ -720,7 +727,9 @@ pub fn delete(store: &Store, actor: &Actor, id: LeadId) -> CoreResult<()> {
             updated_at: Some(now),
             ..Default::default()
         };
-        apply_changes(conn, id, &changes, Op::Delete, Some(actor.user_id), now)
+        apply_changes(conn, id, &changes, Op::Delete, Some(actor.user_id), now)?;
+        // A deleted lead's customer leaves the customer list with it.
+        customers::retire_for_lead(conn, actor, id, now)
     })
 }
 
@@ -739,6 +748,9 @@ pub fn restore(store: &Store, actor: &Actor, id: LeadId) -> CoreResult<Lead> {
             ..Default::default()
         };
         apply_changes(conn, id, &changes, Op::Restore, Some(actor.user_id), now)?;
+        if row.status == LeadStatus::Converted {
+            customers::create_for_lead(conn, actor, &row, now)?;
+        }
         load(conn, id)
     })
 }
@@ -766,6 +778,8 @@ pub fn assign(store: &Store, actor: &Actor, id: LeadId, owner: Option<UserId>) -
             ..Default::default()
         };
         apply_changes(conn, id, &changes, Op::Update, Some(actor.user_id), now)?;
+        customers::follow_lead_owner(conn, actor, id, owner, now)?;
+        reminders::follow_lead_owner(conn, actor, id, current.owner_id, owner, now)?;
         let names = crate::users::names(conn, current.owner_id.into_iter().chain(owner))?;
         let name_of = |u: Option<UserId>| u.and_then(|u| names.get(&u).cloned());
         activity::record(

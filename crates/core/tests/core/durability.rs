@@ -5,7 +5,6 @@
 
 use leadlight_core::ids::LeadId;
 use leadlight_core::leads::{self, NewLead};
-use leadlight_core::users::{self, NewUser};
 use leadlight_core::{Actor, Store};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -85,12 +84,12 @@ fn admin_of(store: &Store) -> Actor {
 /// The child: commit leads forever, announcing each after its commit.
 fn write_until_killed(path: &str) {
     let store = Store::open(path).unwrap();
-    let admin = users::create_first_admin(
+    let admin = leadlight_core::accounts::register(
         &store,
-        NewUser {
+        leadlight_core::accounts::Registration {
+            password: "correct horse battery".into(),
             name: "Kim".into(),
             email: "kim@example.com".into(),
-            ..Default::default()
         },
     )
     .unwrap();

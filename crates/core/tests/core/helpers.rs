@@ -25,12 +25,12 @@ impl TestDb {
         let store =
             Store::open_with_clock(dir.path().join("data/leadlight.sqlite3"), clock.clone())
                 .unwrap();
-        let admin = users::create_first_admin(
+        let admin = leadlight_core::accounts::register(
             &store,
-            NewUser {
+            leadlight_core::accounts::Registration {
+                password: "correct horse battery".into(),
                 name: "Ada Admin".into(),
                 email: "ada@example.com".into(),
-                ..Default::default()
             },
         )
         .unwrap();
@@ -58,6 +58,7 @@ impl TestDb {
                 email,
                 role: Some(role.as_str().into()),
                 time_zone: Some(time_zone.into()),
+                password: None,
             },
         )
         .unwrap();

@@ -15,6 +15,7 @@ mod durability;
 mod enquiries;
 mod leads;
 mod notes;
+mod ownership;
 mod reminders;
 mod roles;
 mod search;

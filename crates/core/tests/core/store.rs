@@ -8,12 +8,12 @@ fn open_creates_the_file_and_its_folder_and_reopens_with_data() {
     let path = dir.path().join("a/b/leadlight.sqlite3");
     let store = Store::open(&path).unwrap();
     assert!(path.exists());
-    leadlight_core::users::create_first_admin(
+    leadlight_core::accounts::register(
         &store,
-        leadlight_core::users::NewUser {
+        leadlight_core::accounts::Registration {
+            password: "correct horse battery".into(),
             name: "Ada".into(),
             email: "ada@example.com".into(),
-            ..Default::default()
         },
     )
     .unwrap();
