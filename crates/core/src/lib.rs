@@ -17,6 +17,7 @@ pub mod data_dir;
 pub mod demo;
 pub mod enquiries;
 pub mod error;
+pub mod exports;
 pub mod fields;
 pub mod ids;
 pub mod journal;

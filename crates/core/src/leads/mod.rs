@@ -5,6 +5,8 @@
 pub(crate) mod access;
 mod search;
 
+pub(crate) use search::for_each_match;
+
 pub use search::{LeadQuery, LeadSort, OwnerFilter, SortOrder, explain};
 
 use crate::Store;

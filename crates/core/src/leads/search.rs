@@ -327,6 +327,37 @@ pub(super) fn list(store: &Store, actor: &Actor, query: LeadQuery) -> CoreResult
     })
 }
 
+/// A lead's live tags, comma separated, as one column.
+const TAGS_SQL: &str = "(SELECT group_concat(tag, ', ') FROM (SELECT tag FROM lead_tags \
+     WHERE lead_tags.lead_id = leads.id AND lead_tags.deleted_at IS NULL ORDER BY tag))";
+
+/// Visit every lead matching `query` (its page and limit ignored) in its sort
+/// order, one row at a time from a single statement: memory stays flat however
+/// many leads match. `visit` gets the row, its tags and the total.
+pub(crate) fn for_each_match(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    query: &LeadQuery,
+    mut visit: impl FnMut(LeadRow, Option<String>, i64) -> CoreResult<()>,
+) -> CoreResult<i64> {
+    let f = parse(conn, actor, query)?;
+    if f.nothing_matches {
+        return Ok(0);
+    }
+    let total: i64 = filtered(&f).count().get_result(conn)?;
+    let rows = sorted(filtered(&f), &f)
+        .select((
+            LeadRow::as_select(),
+            sql::<diesel::sql_types::Nullable<Text>>(TAGS_SQL),
+        ))
+        .load_iter::<(LeadRow, Option<String>), diesel::connection::DefaultLoadingMode>(conn)?;
+    for row in rows {
+        let (lead, tags) = row?;
+        visit(lead, tags, total)?;
+    }
+    Ok(total)
+}
+
 #[derive(QueryableByName)]
 struct PlanRow {
     #[diesel(sql_type = Text)]

@@ -13,6 +13,7 @@ mod customers;
 mod demo;
 mod durability;
 mod enquiries;
+mod exports;
 mod leads;
 mod notes;
 mod ownership;
