@@ -130,7 +130,7 @@ pub fn leads_csv(
                 ])
                 .map_err(io)?;
             rows += 1;
-            if rows % PROGRESS_EVERY == 0 {
+            if rows.is_multiple_of(PROGRESS_EVERY) {
                 progress(rows, total as u64);
             }
             Ok(())
@@ -229,7 +229,7 @@ pub fn leads_xlsx(
             }
             text(sheet, 12, &lead.id.to_string())?;
             rows += 1;
-            if rows % PROGRESS_EVERY == 0 {
+            if rows.is_multiple_of(PROGRESS_EVERY) {
                 progress(rows, total as u64);
             }
             Ok(())
