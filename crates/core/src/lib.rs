@@ -24,6 +24,7 @@ pub mod journal;
 pub mod leads;
 pub mod notes;
 pub mod reminders;
+pub mod report;
 pub mod schema;
 mod settings;
 pub mod stats;

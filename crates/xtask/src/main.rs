@@ -161,8 +161,45 @@ fn has_nextest() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// Debian packages the tests use: poppler-utils reads the PDF report back.
+const TEST_PACKAGES: &[&str] = &["poppler-utils"];
+
+/// Install the Debian packages that are missing (CI and fresh machines).
+fn ensure_packages(packages: &[&str]) -> Result<(), String> {
+    let missing: Vec<&str> = packages
+        .iter()
+        .copied()
+        .filter(|p| {
+            !Command::new("dpkg")
+                .args(["-s", p])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let (program, prefix): (&str, &[&str]) = if root {
+        ("apt-get", &[])
+    } else {
+        ("sudo", &["apt-get"])
+    };
+    let mut update: Vec<&str> = prefix.to_vec();
+    update.extend(["update", "-qq"]);
+    step("install packages", program, &update)?;
+    let mut install: Vec<&str> = prefix.to_vec();
+    install.extend(["install", "-y", "-qq", "--no-install-recommends"]);
+    install.extend(&missing);
+    step("install packages", program, &install)
+}
+
 fn test() -> Result<(), String> {
     let started = Instant::now();
+    ensure_packages(TEST_PACKAGES)?;
     step("format", "cargo", &["fmt", "--all", "--", "--check"])?;
     step(
         "lint",

@@ -18,6 +18,7 @@ mod leads;
 mod notes;
 mod ownership;
 mod reminders;
+mod report;
 mod roles;
 mod search;
 mod store;
