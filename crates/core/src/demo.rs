@@ -562,6 +562,7 @@ impl Batch {
             claimed_at: None,
             converted_at,
             lost_at,
+            import_batch_id: None,
             created_at: created,
             updated_at: Timestamp::from_millis(at),
         });

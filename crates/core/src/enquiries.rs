@@ -111,6 +111,7 @@ pub fn submit(store: &Store, enquiry: Enquiry) -> CoreResult<EnquiryReceipt> {
             claimed_at: None,
             converted_at: None,
             lost_at: None,
+            import_batch_id: None,
             created_at: now,
             updated_at: now,
         };

@@ -160,6 +160,14 @@ impl Problems {
         }
     }
 
+    /// "field: message" for each problem (row reports of an import).
+    pub(crate) fn messages(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect()
+    }
+
     pub(crate) fn finish(self) -> Result<(), CoreError> {
         if self.0.is_empty() {
             return Ok(());

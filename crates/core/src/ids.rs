@@ -71,3 +71,4 @@ id_type!(TaskId, "task");
 id_type!(CustomerId, "customer");
 id_type!(JournalId, "journal entry");
 id_type!(SessionId, "session");
+id_type!(ImportBatchId, "import batch");

@@ -20,6 +20,7 @@ pub mod error;
 pub mod exports;
 pub mod fields;
 pub mod ids;
+pub mod imports;
 pub mod journal;
 pub mod leads;
 pub mod notes;

@@ -43,6 +43,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    import_batches (id) {
+        id -> Text,
+        created_by -> Text,
+        file_name -> Text,
+        rows -> BigInt,
+        created -> BigInt,
+        duplicates -> BigInt,
+        rejected -> BigInt,
+        undone_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
     lead_events_hourly (kind, owner_key, hour) {
         kind -> Text,
         owner_key -> Text,
@@ -88,6 +103,7 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         deleted_at -> Nullable<BigInt>,
+        import_batch_id -> Nullable<Text>,
     }
 }
 
@@ -183,6 +199,8 @@ diesel::table! {
 
 diesel::joinable!(activities -> users (actor_id));
 diesel::joinable!(customers -> users (owner_id));
+diesel::joinable!(import_batches -> users (created_by));
+diesel::joinable!(leads -> import_batches (import_batch_id));
 diesel::joinable!(leads -> users (owner_id));
 diesel::joinable!(notes -> users (author_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
@@ -193,6 +211,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     activities,
     change_journal,
     customers,
+    import_batches,
     lead_events_hourly,
     lead_tags,
     lead_totals,

@@ -107,6 +107,7 @@ pub(crate) struct NewLeadRow {
     pub claimed_at: Option<Timestamp>,
     pub converted_at: Option<Timestamp>,
     pub lost_at: Option<Timestamp>,
+    pub import_batch_id: Option<crate::ids::ImportBatchId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -312,6 +313,7 @@ pub fn create(store: &Store, actor: &Actor, input: NewLead) -> CoreResult<Lead> 
             claimed_at: None,
             converted_at: None,
             lost_at: None,
+            import_batch_id: None,
             created_at: now,
             updated_at: now,
         };

@@ -14,6 +14,7 @@ mod demo;
 mod durability;
 mod enquiries;
 mod exports;
+mod imports;
 mod leads;
 mod notes;
 mod ownership;

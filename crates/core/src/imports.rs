@@ -1,0 +1,675 @@
+//! CSV import of leads: read the header, propose which column fills which
+//! field, take the user's edited mapping, check every row, and write the good
+//! ones as one batch in one transaction. Each row is reported as created,
+//! skipped as a duplicate (same email or phone digits as an existing lead or
+//! an earlier row) or rejected with its reasons. A batch can be undone.
+
+use crate::Store;
+use crate::activity::{self, ActivityKind};
+use crate::actor::Actor;
+use crate::error::{CoreError, CoreResult, Problems};
+use crate::fields;
+use crate::ids::{ImportBatchId, LeadId, NoteId};
+use crate::journal::{self, Entity, Op};
+use crate::leads::{self, LeadChanges, LeadRow, LeadSource, LeadStatus, NewLeadRow};
+use crate::notes::NewNoteRow;
+use crate::schema::{import_batches, leads as leads_table, notes};
+use crate::text_enum::text_enum;
+use crate::time::Timestamp;
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap};
+
+text_enum!(
+    /// A lead field a CSV column can fill.
+    ImportField, "lead field" {
+        Name => "name",
+        FirstName => "first_name",
+        LastName => "last_name",
+        Email => "email",
+        Phone => "phone",
+        Company => "company",
+        Source => "source",
+        Status => "status",
+        Tags => "tags",
+        Notes => "notes",
+    }
+);
+
+/// Which column (by its header, as written in the file) fills which field.
+pub type Mapping = BTreeMap<ImportField, String>;
+
+/// What the import wizard shows before anything is written.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Preview {
+    pub headers: Vec<String>,
+    /// The proposed mapping, from the headers' names.
+    pub mapping: Mapping,
+    /// The first rows, as read.
+    pub sample: Vec<Vec<String>>,
+    pub rows: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum RowOutcome {
+    Created {
+        line: u64,
+        lead_id: LeadId,
+    },
+    /// The same email or phone as an earlier row of the file or a lead
+    /// already in Leadlight (its id when the importer may see it).
+    Duplicate {
+        line: u64,
+        reason: String,
+        earlier_line: Option<u64>,
+        existing_lead: Option<LeadId>,
+    },
+    Rejected {
+        line: u64,
+        reasons: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ImportReport {
+    pub batch_id: ImportBatchId,
+    pub rows: u64,
+    pub created: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    pub outcomes: Vec<RowOutcome>,
+}
+
+/// An earlier import, for the list the wizard offers to undo.
+#[derive(Debug, Clone, Serialize, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = import_batches)]
+pub struct Batch {
+    pub id: ImportBatchId,
+    pub file_name: String,
+    pub rows: i64,
+    pub created: i64,
+    pub duplicates: i64,
+    pub rejected: i64,
+    pub undone_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
+/// Called as rows are checked and written: (rows done, rows in all).
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
+
+const MAX_FILE_BYTES: usize = 256 * 1024 * 1024;
+
+/// The header and the records, with the line each starts on.
+struct Table {
+    headers: Vec<String>,
+    records: Vec<(u64, csv::StringRecord)>,
+}
+
+fn bad_file(message: impl Into<String>) -> CoreError {
+    CoreError::invalid("file", message)
+}
+
+/// Read the whole file before anything is written: a file that is not valid
+/// CSV (or not UTF-8) imports nothing.
+fn read_table(bytes: &[u8]) -> CoreResult<Table> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(bad_file(
+            "is larger than 256 MB; split it into smaller files",
+        ));
+    }
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        bad_file(format!(
+            "is not UTF-8 text (a byte at offset {} is not); save it as \"CSV UTF-8\" and try again",
+            e.valid_up_to()
+        ))
+    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad_file(format!("has no readable header row: {e}")))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    if headers.iter().all(String::is_empty) {
+        return Err(bad_file("has no header row"));
+    }
+    let mut seen = HashMap::new();
+    for header in headers.iter().filter(|h| !h.is_empty()) {
+        if seen.insert(header.to_lowercase(), ()).is_some() {
+            return Err(bad_file(format!("has the column \"{header}\" twice")));
+        }
+    }
+    let mut records = Vec::new();
+    // Line numbers as an editor shows them, counted from byte offsets: the
+    // reader's own line count depends on whether lines end in CRLF or LF.
+    let (mut counted_to, mut line) = (0usize, 1u64);
+    loop {
+        let mut start = (reader.position().byte() as usize).min(text.len());
+        start += text[start..]
+            .bytes()
+            .take_while(|b| *b == b'\r' || *b == b'\n')
+            .count();
+        line += text.as_bytes()[counted_to..start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        counted_to = start;
+        let mut record = csv::StringRecord::new();
+        let more = reader.read_record(&mut record).map_err(|e| match e.kind() {
+            csv::ErrorKind::UnequalLengths { expected_len, len, .. } => bad_file(format!(
+                "line {line} has {len} fields where the header has {expected_len}; nothing was imported"
+            )),
+            _ => bad_file(format!("is not valid CSV at line {line}: {e}; nothing was imported")),
+        })?;
+        if !more {
+            break;
+        }
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        records.push((line, record));
+    }
+    Ok(Table { headers, records })
+}
+
+/// The words people use for each field in a header, compared without case,
+/// spaces or punctuation.
+fn guess_field(header: &str) -> Option<ImportField> {
+    let key: String = header
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect::<String>()
+        .to_lowercase();
+    use ImportField::*;
+    Some(match key.as_str() {
+        "name" | "fullname" | "contact" | "contactname" | "leadname" | "person" => Name,
+        "firstname" | "first" | "givenname" | "forename" => FirstName,
+        "lastname" | "last" | "surname" | "familyname" => LastName,
+        "email" | "emailaddress" | "mail" | "emailid" => Email,
+        "phone" | "phonenumber" | "telephone" | "tel" | "mobile" | "mobilephone" | "cell"
+        | "cellphone" | "phoneno" => Phone,
+        "company" | "companyname" | "organisation" | "organization" | "account" | "business"
+        | "employer" => Company,
+        "source" | "leadsource" | "channel" | "origin" => Source,
+        "status" | "leadstatus" | "stage" | "pipelinestage" => Status,
+        "tags" | "tag" | "labels" | "label" => Tags,
+        "notes" | "note" | "comment" | "comments" | "description" | "message" => Notes,
+        _ => return None,
+    })
+}
+
+/// Propose a mapping from the headers (the first column to claim a field wins).
+pub fn guess(headers: &[String]) -> Mapping {
+    let mut mapping = Mapping::new();
+    for header in headers {
+        if let Some(field) = guess_field(header) {
+            mapping.entry(field).or_insert_with(|| header.clone());
+        }
+    }
+    mapping
+}
+
+/// Read a file's header and first rows and propose a mapping; writes nothing.
+pub fn preview(bytes: &[u8]) -> CoreResult<Preview> {
+    let table = read_table(bytes)?;
+    Ok(Preview {
+        mapping: guess(&table.headers),
+        sample: table
+            .records
+            .iter()
+            .take(5)
+            .map(|(_, r)| r.iter().map(str::to_owned).collect())
+            .collect(),
+        rows: table.records.len() as u64,
+        headers: table.headers,
+    })
+}
+
+/// A checked row, ready to write.
+struct Valid {
+    line: u64,
+    name: String,
+    email: Option<String>,
+    phone: Option<fields::Phone>,
+    company: Option<String>,
+    source: LeadSource,
+    status: LeadStatus,
+    tags: Vec<String>,
+    notes: Option<String>,
+}
+
+enum Checked {
+    Valid(Box<Valid>),
+    Rejected(u64, Vec<String>),
+}
+
+/// Column positions of the mapped fields, checked against the header.
+fn columns(table: &Table, mapping: &Mapping) -> CoreResult<BTreeMap<ImportField, usize>> {
+    let mut problems = Problems::new();
+    let mut positions = BTreeMap::new();
+    for (field, header) in mapping {
+        match table
+            .headers
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(header.trim()))
+        {
+            Some(i) => {
+                positions.insert(*field, i);
+            }
+            None => problems.add(
+                "mapping",
+                format!("{field}: the file has no column \"{header}\""),
+            ),
+        }
+    }
+    if !positions.contains_key(&ImportField::Name)
+        && !positions.contains_key(&ImportField::FirstName)
+        && !positions.contains_key(&ImportField::LastName)
+    {
+        problems.add(
+            "mapping",
+            "choose the column with the name (or first and last names)",
+        );
+    }
+    problems.finish()?;
+    Ok(positions)
+}
+
+fn check_row(
+    line: u64,
+    record: &csv::StringRecord,
+    columns: &BTreeMap<ImportField, usize>,
+) -> Checked {
+    let get = |field: ImportField| -> Option<&str> {
+        columns
+            .get(&field)
+            .and_then(|i| record.get(*i))
+            .filter(|v| !v.is_empty())
+    };
+    let mut problems = Problems::new();
+    let full_name = match get(ImportField::Name) {
+        Some(name) => name.to_owned(),
+        None => [get(ImportField::FirstName), get(ImportField::LastName)]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    let name = problems.check("name", fields::required_text(&full_name, 200));
+    let email = problems.check("email", fields::optional_email(get(ImportField::Email)));
+    let phone = problems.check("phone", fields::optional_phone(get(ImportField::Phone)));
+    let company = problems.check(
+        "company",
+        fields::optional_text(get(ImportField::Company), 200),
+    );
+    let source = match get(ImportField::Source) {
+        Some(text) => problems.check("source", text.parse::<LeadSource>()),
+        None => Some(LeadSource::Other),
+    };
+    let status = match get(ImportField::Status) {
+        Some(text) => problems.check("status", text.parse::<LeadStatus>()),
+        None => Some(LeadStatus::New),
+    };
+    let tags: Vec<String> = get(ImportField::Tags)
+        .map(|t| {
+            t.split([',', ';'])
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .filter_map(|t| problems.check("tags", fields::tag(t)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let notes = get(ImportField::Notes)
+        .and_then(|n| problems.check("notes", fields::required_body(n, 20_000)));
+    match (name, email, phone, company, source, status) {
+        (Some(name), Some(email), Some(phone), Some(company), Some(source), Some(status))
+            if problems.messages().is_empty() =>
+        {
+            let mut unique: Vec<String> = Vec::new();
+            for tag in tags {
+                if !unique.iter().any(|t| t.eq_ignore_ascii_case(&tag)) {
+                    unique.push(tag);
+                }
+            }
+            Checked::Valid(Box::new(Valid {
+                line,
+                name,
+                email,
+                phone,
+                company,
+                source,
+                status,
+                tags: unique,
+                notes,
+            }))
+        }
+        _ => Checked::Rejected(line, problems.messages()),
+    }
+}
+
+/// Import the leads of a CSV file with `mapping`, as one batch owned by the
+/// actor. Rows are all checked first; the good ones are written in one
+/// transaction, so an import happens whole or not at all.
+pub fn import(
+    store: &Store,
+    actor: &Actor,
+    bytes: &[u8],
+    file_name: &str,
+    mapping: &Mapping,
+    progress: Progress<'_>,
+) -> CoreResult<ImportReport> {
+    let table = read_table(bytes)?;
+    let columns = columns(&table, mapping)?;
+    let total = table.records.len() as u64;
+    let checked: Vec<Checked> = table
+        .records
+        .iter()
+        .map(|(line, record)| check_row(*line, record, &columns))
+        .collect();
+    let file_name = fields::optional_text(Some(file_name), 200)
+        .map_err(|m| CoreError::invalid("file_name", m))?
+        .unwrap_or_else(|| "import.csv".into());
+    let now = store.now();
+    let batch_id = ImportBatchId::new();
+    store.write(|conn| {
+        diesel::insert_into(import_batches::table)
+            .values((
+                import_batches::id.eq(batch_id),
+                import_batches::created_by.eq(actor.user_id),
+                import_batches::file_name.eq(&file_name),
+                import_batches::rows.eq(total as i64),
+                import_batches::created.eq(0i64),
+                import_batches::duplicates.eq(0i64),
+                import_batches::rejected.eq(0i64),
+                import_batches::created_at.eq(now),
+                import_batches::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        let mut outcomes = Vec::with_capacity(checked.len());
+        let mut first_line_of: HashMap<String, u64> = HashMap::new();
+        let (mut created, mut duplicates, mut rejected) = (0u64, 0u64, 0u64);
+        for (done, row) in checked.into_iter().enumerate() {
+            let row = match row {
+                Checked::Rejected(line, reasons) => {
+                    rejected += 1;
+                    outcomes.push(RowOutcome::Rejected { line, reasons });
+                    continue;
+                }
+                Checked::Valid(row) => row,
+            };
+            let keys: Vec<(String, String)> = [
+                row.email.as_ref().map(|e| {
+                    (
+                        format!("email {}", e.to_lowercase()),
+                        format!("the same email as {e}"),
+                    )
+                }),
+                row.phone.as_ref().map(|p| {
+                    (
+                        format!("phone {}", phone_key(&p.digits)),
+                        format!("the same phone number as {}", p.display),
+                    )
+                }),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if let Some((line, reason)) = keys
+                .iter()
+                .find_map(|(key, reason)| first_line_of.get(key).map(|l| (*l, reason.clone())))
+            {
+                duplicates += 1;
+                outcomes.push(RowOutcome::Duplicate {
+                    line: row.line,
+                    reason: format!("{reason} on line {line}"),
+                    earlier_line: Some(line),
+                    existing_lead: None,
+                });
+                continue;
+            }
+            if let Some((existing, owner, reason)) = existing_duplicate(conn, &row)? {
+                duplicates += 1;
+                let visible = actor.sees_everything() || owner == Some(actor.user_id);
+                outcomes.push(RowOutcome::Duplicate {
+                    line: row.line,
+                    reason: format!("{reason} on a lead already in Leadlight"),
+                    earlier_line: None,
+                    existing_lead: visible.then_some(existing),
+                });
+                continue;
+            }
+            for (key, _) in keys {
+                first_line_of.insert(key, row.line);
+            }
+            let lead_id = write_row(conn, actor, &row, batch_id, now)?;
+            created += 1;
+            outcomes.push(RowOutcome::Created {
+                line: row.line,
+                lead_id,
+            });
+            if (done as u64 + 1).is_multiple_of(1_000) {
+                progress(done as u64 + 1, total);
+            }
+        }
+        diesel::update(import_batches::table.filter(import_batches::id.eq(batch_id)))
+            .set((
+                import_batches::created.eq(created as i64),
+                import_batches::duplicates.eq(duplicates as i64),
+                import_batches::rejected.eq(rejected as i64),
+            ))
+            .execute(conn)?;
+        progress(total, total);
+        tracing::info!(batch = %batch_id, created, duplicates, rejected, "import written");
+        Ok(ImportReport {
+            batch_id,
+            rows: total,
+            created,
+            duplicates,
+            rejected,
+            outcomes,
+        })
+    })
+}
+
+/// Two numbers are the same when their last 10 digits are (with or without a
+/// country code or trunk prefix); shorter numbers must match whole.
+fn phone_key(digits: &str) -> &str {
+    &digits[digits.len().saturating_sub(10)..]
+}
+
+/// A live lead with the row's email (any case) or phone number.
+fn existing_duplicate(
+    conn: &mut SqliteConnection,
+    row: &Valid,
+) -> CoreResult<Option<(LeadId, Option<crate::ids::UserId>, String)>> {
+    if let Some(email) = &row.email {
+        let found = leads_table::table
+            .filter(leads_table::deleted_at.is_null())
+            .filter(leads_table::email.eq(email))
+            .select((leads_table::id, leads_table::owner_id))
+            .first::<(LeadId, Option<crate::ids::UserId>)>(conn)
+            .optional()?;
+        if let Some((id, owner)) = found {
+            return Ok(Some((id, owner, format!("the same email as {email}"))));
+        }
+    }
+    if let Some(phone) = &row.phone {
+        // The search index holds every suffix of a number's digits, so an
+        // exact token is "a number ending in these digits".
+        let key = phone_key(&phone.digits);
+        let found = leads_table::table
+            .filter(leads_table::deleted_at.is_null())
+            .filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>(
+                    "leads.seq IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ",
+                )
+                .bind::<diesel::sql_types::Text, _>(format!("phone : \"{key}\""))
+                .sql(")"),
+            )
+            .select((leads_table::id, leads_table::owner_id))
+            .first::<(LeadId, Option<crate::ids::UserId>)>(conn)
+            .optional()?;
+        if let Some((id, owner)) = found {
+            return Ok(Some((
+                id,
+                owner,
+                format!("the same phone number as {}", phone.display),
+            )));
+        }
+    }
+    Ok(None)
+}
+
+fn write_row(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    row: &Valid,
+    batch: ImportBatchId,
+    now: Timestamp,
+) -> CoreResult<LeadId> {
+    let id = LeadId::new();
+    let lead = NewLeadRow {
+        id,
+        name: row.name.clone(),
+        email: row.email.clone(),
+        phone: row.phone.as_ref().map(|p| p.display.clone()),
+        phone_digits: row.phone.as_ref().map(|p| p.digits.clone()),
+        company: row.company.clone(),
+        source: row.source,
+        status: row.status,
+        owner_id: Some(actor.user_id),
+        claimed_at: None,
+        converted_at: (row.status == LeadStatus::Converted).then_some(now),
+        lost_at: (row.status == LeadStatus::Lost).then_some(now),
+        import_batch_id: Some(batch),
+        created_at: now,
+        updated_at: now,
+    };
+    let detail =
+        json!({ "via": "import", "batch_id": batch, "line": row.line, "source": row.source });
+    leads::insert(conn, &lead, &row.tags, Some(actor.user_id), detail, now)?;
+    if row.status == LeadStatus::Converted {
+        let as_row = LeadRow {
+            id,
+            name: lead.name.clone(),
+            email: lead.email.clone(),
+            phone: lead.phone.clone(),
+            company: lead.company.clone(),
+            source: lead.source,
+            status: lead.status,
+            owner_id: lead.owner_id,
+            claimed_at: None,
+            converted_at: lead.converted_at,
+            lost_at: None,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        };
+        crate::customers::create_for_lead(conn, actor, &as_row, now)?;
+    }
+    if let Some(body) = &row.notes {
+        let note = NewNoteRow {
+            id: NoteId::new(),
+            lead_id: id,
+            author_id: Some(actor.user_id),
+            body,
+            created_at: now,
+            updated_at: now,
+        };
+        diesel::insert_into(notes::table)
+            .values(&note)
+            .execute(conn)?;
+        journal::record(
+            conn,
+            Entity::Note,
+            &note.id.to_string(),
+            Op::Insert,
+            &note,
+            Some(actor.user_id),
+            now,
+        )?;
+        activity::record(
+            conn,
+            id,
+            Some(actor.user_id),
+            ActivityKind::NoteAdded,
+            json!({ "note_id": note.id, "excerpt": body.chars().take(140).collect::<String>() }),
+            now,
+            now,
+        )?;
+    }
+    Ok(id)
+}
+
+/// Recent imports the actor may see (their own; everyone's for Managers and
+/// Admins), newest first.
+pub fn batches(store: &Store, actor: &Actor) -> CoreResult<Vec<Batch>> {
+    store.read(|conn| {
+        let mut query = import_batches::table.into_boxed();
+        if !actor.sees_everything() {
+            query = query.filter(import_batches::created_by.eq(actor.user_id));
+        }
+        Ok(query
+            .order(import_batches::created_at.desc())
+            .limit(50)
+            .select(Batch::as_select())
+            .load(conn)?)
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct UndoReport {
+    pub removed: u64,
+}
+
+/// Undo an import: every lead it created that still exists is deleted (as
+/// any delete, a tombstone with its journal entry). The importer, a Manager
+/// or an Admin may undo it, once.
+pub fn undo(store: &Store, actor: &Actor, batch: ImportBatchId) -> CoreResult<UndoReport> {
+    let now = store.now();
+    store.write(|conn| {
+        let found: Option<(crate::ids::UserId, Option<Timestamp>)> = import_batches::table
+            .filter(import_batches::id.eq(batch))
+            .select((import_batches::created_by, import_batches::undone_at))
+            .first(conn)
+            .optional()?;
+        let Some((by, undone)) = found else {
+            return Err(CoreError::not_found("import"));
+        };
+        if by != actor.user_id && !actor.sees_everything() {
+            return Err(CoreError::not_found("import"));
+        }
+        if undone.is_some() {
+            return Err(CoreError::Conflict("this import was already undone".into()));
+        }
+        let ids: Vec<LeadId> = leads_table::table
+            .filter(leads_table::import_batch_id.eq(batch))
+            .filter(leads_table::deleted_at.is_null())
+            .select(leads_table::id)
+            .load(conn)?;
+        for id in &ids {
+            let changes = LeadChanges {
+                deleted_at: Some(Some(now)),
+                updated_at: Some(now),
+                ..Default::default()
+            };
+            leads::apply_changes(conn, *id, &changes, Op::Delete, Some(actor.user_id), now)?;
+            crate::customers::retire_for_lead(conn, actor, *id, now)?;
+        }
+        diesel::update(import_batches::table.filter(import_batches::id.eq(batch)))
+            .set((
+                import_batches::undone_at.eq(now),
+                import_batches::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(UndoReport {
+            removed: ids.len() as u64,
+        })
+    })
+}

@@ -1,0 +1,279 @@
+//! CSV import: mapping, checks, duplicates, one batch, undo.
+
+use crate::helpers::{TestDb, code, fields};
+use leadlight_core::imports::{self, ImportField, Mapping, RowOutcome};
+use leadlight_core::leads::{self, LeadQuery, NewLead};
+use leadlight_core::{ErrorCode, Role, analytics};
+
+const FILE: &str = "\u{feff}Full Name,E-mail,Phone number,Lead source,Company,Notes,Favourite colour\r\n\
+Grace Hopper,grace@navy.example.com,+1 (555) 010-2030,Referral,US Navy,\"Met at the conference,\nwants a demo\",blue\r\n\
+Alan Turing,alan@bletchley.example.org,,website,Bletchley Park,,green\r\n\
+Grace Again,GRACE@navy.example.com,,ad,,,red\r\n\
+Bad Email,not-an-email,,ad,,,red\r\n\
+,nobody@example.com,,ad,,,red\r\n\
+Phone Twin,,555-010-2030 ,other,,,red\r\n\
+Existing Person,existing@example.com,,ad,,,red\r\n\
+Ada Lovelace,ada@engines.example.com,+44 20 7946 0000,Other,Analytical Engines,,gold\r\n";
+
+fn mapping() -> Mapping {
+    imports::preview(FILE.as_bytes()).unwrap().mapping
+}
+
+#[test]
+fn the_mapping_is_guessed_from_the_headers() {
+    let preview = imports::preview(FILE.as_bytes()).unwrap();
+    assert_eq!(
+        preview.headers[0], "Full Name",
+        "the byte-order mark is not part of the header"
+    );
+    assert_eq!(preview.rows, 8);
+    let expected: Vec<(ImportField, &str)> = vec![
+        (ImportField::Name, "Full Name"),
+        (ImportField::Email, "E-mail"),
+        (ImportField::Phone, "Phone number"),
+        (ImportField::Company, "Company"),
+        (ImportField::Source, "Lead source"),
+        (ImportField::Notes, "Notes"),
+    ];
+    let got: Vec<(ImportField, &str)> = preview
+        .mapping
+        .iter()
+        .map(|(f, h)| (*f, h.as_str()))
+        .collect();
+    let mut expected_sorted = expected.clone();
+    expected_sorted.sort();
+    assert_eq!(got, expected_sorted);
+    assert_eq!(preview.sample[0][0], "Grace Hopper");
+    let names = imports::guess(&[
+        "First name".into(),
+        "SURNAME".into(),
+        "Mobile".into(),
+        "Organisation".into(),
+        "Stage".into(),
+        "Labels".into(),
+    ]);
+    assert_eq!(names.len(), 6);
+    assert_eq!(names[&ImportField::FirstName], "First name");
+    assert_eq!(names[&ImportField::Status], "Stage");
+}
+
+#[test]
+fn rows_are_created_skipped_as_duplicates_or_rejected_with_their_line() {
+    let db = TestDb::new();
+    leads::create(
+        &db.store,
+        &db.admin,
+        NewLead {
+            name: "Existing".into(),
+            email: Some("existing@example.com".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut reports = Vec::new();
+    let report = imports::import(
+        &db.store,
+        &db.admin,
+        FILE.as_bytes(),
+        "contacts.csv",
+        &mapping(),
+        &mut |d, t| reports.push((d, t)),
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            report.rows,
+            report.created,
+            report.duplicates,
+            report.rejected
+        ),
+        (8, 3, 3, 2),
+        "{:#?}",
+        report.outcomes
+    );
+    assert_eq!(reports.last(), Some(&(8, 8)));
+    let by_line = |line: u64| {
+        report.outcomes.iter().find(|o| match o {
+            RowOutcome::Created { line: l, .. }
+            | RowOutcome::Duplicate { line: l, .. }
+            | RowOutcome::Rejected { line: l, .. } => *l == line,
+        })
+    };
+    // Grace's quoted note spans two lines, so Alan is on line 4.
+    assert!(matches!(by_line(2), Some(RowOutcome::Created { .. })));
+    assert!(matches!(by_line(4), Some(RowOutcome::Created { .. })));
+    match by_line(5) {
+        Some(RowOutcome::Duplicate {
+            earlier_line: Some(2),
+            reason,
+            ..
+        }) => assert!(reason.contains("email"), "{reason}"),
+        other => panic!("line 5: {other:?}"),
+    }
+    match by_line(6) {
+        Some(RowOutcome::Rejected { reasons, .. }) => assert_eq!(reasons.len(), 1, "{reasons:?}"),
+        other => panic!("line 6: {other:?}"),
+    }
+    match by_line(7) {
+        Some(RowOutcome::Rejected { reasons, .. }) => {
+            assert!(reasons[0].starts_with("name:"), "{reasons:?}")
+        }
+        other => panic!("line 7: {other:?}"),
+    }
+    match by_line(8) {
+        Some(RowOutcome::Duplicate {
+            earlier_line: Some(2),
+            reason,
+            ..
+        }) => assert!(reason.contains("phone"), "{reason}"),
+        other => panic!("line 8: {other:?}"),
+    }
+    // Against the database.
+    assert!(
+        matches!(
+            by_line(9),
+            Some(RowOutcome::Duplicate {
+                existing_lead: Some(_),
+                earlier_line: None,
+                ..
+            })
+        ),
+        "{:?}",
+        by_line(9)
+    );
+
+    let grace = leads::list(
+        &db.store,
+        &db.admin,
+        LeadQuery {
+            q: Some("hopper".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(grace.total, 1, "imported leads are searchable");
+    let detail = leads::open(&db.store, &db.admin, grace.items[0].id).unwrap();
+    assert_eq!(detail.notes[0].body, "Met at the conference,\nwants a demo");
+    assert_eq!(detail.lead.source, leads::LeadSource::Referral);
+    assert_eq!(
+        analytics::check_summaries(&db.store).unwrap(),
+        Vec::<String>::new()
+    );
+    let batches = imports::batches(&db.store, &db.admin).unwrap();
+    assert_eq!(batches[0].file_name, "contacts.csv");
+    assert_eq!(batches[0].created, 3);
+}
+
+#[test]
+fn an_import_is_undone_in_one_step_and_only_once() {
+    let db = TestDb::new();
+    let agent = db.user("Alice Agent", Role::Agent);
+    let other = db.user("Bob Agent", Role::Agent);
+    let report = imports::import(
+        &db.store,
+        &agent,
+        FILE.as_bytes(),
+        "contacts.csv",
+        &mapping(),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(
+        leads::list(&db.store, &agent, LeadQuery::default())
+            .unwrap()
+            .total,
+        4,
+        "Existing Person has no twin here"
+    );
+    assert_eq!(
+        code(imports::undo(&db.store, &other, report.batch_id)),
+        ErrorCode::NotFound
+    );
+    let undone = imports::undo(&db.store, &agent, report.batch_id).unwrap();
+    assert_eq!(undone.removed, 4);
+    assert_eq!(
+        leads::list(&db.store, &agent, LeadQuery::default())
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(
+        code(imports::undo(&db.store, &agent, report.batch_id)),
+        ErrorCode::Conflict
+    );
+    assert_eq!(
+        analytics::check_summaries(&db.store).unwrap(),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_malformed_file_imports_nothing() {
+    let db = TestDb::new();
+    let before = db.snapshot();
+    let ragged = "Name,Email\nAda,ada@example.com\nBob,bob@example.com,extra\n";
+    let error = imports::import(
+        &db.store,
+        &db.admin,
+        ragged.as_bytes(),
+        "r.csv",
+        &imports::guess(&["Name".into(), "Email".into()]),
+        &mut |_, _| {},
+    )
+    .unwrap_err();
+    assert_eq!(error.fields()[0].field, "file");
+    assert!(error.to_string().contains("line 3"), "{error}");
+    let latin1 = b"Name,Email\nZo\xeb,zoe@example.com\n";
+    let error = imports::preview(latin1).unwrap_err();
+    assert!(error.to_string().contains("UTF-8"), "{error}");
+    assert_eq!(fields(imports::preview(b"")), vec!["file"]);
+    let mut wrong = Mapping::new();
+    wrong.insert(ImportField::Email, "Mail".into());
+    assert_eq!(
+        fields(imports::import(
+            &db.store,
+            &db.admin,
+            FILE.as_bytes(),
+            "x.csv",
+            &wrong,
+            &mut |_, _| {}
+        )),
+        vec!["mapping", "mapping"]
+    );
+    assert_eq!(db.snapshot(), before);
+}
+
+#[test]
+fn first_and_last_names_make_the_name() {
+    let db = TestDb::new();
+    let file = "First name,Surname,Stage\nKatherine,Johnson,qualified\n,Solo,new\n";
+    let preview = imports::preview(file.as_bytes()).unwrap();
+    let report = imports::import(
+        &db.store,
+        &db.admin,
+        file.as_bytes(),
+        "n.csv",
+        &preview.mapping,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(report.created, 2);
+    let names: Vec<String> = leads::list(
+        &db.store,
+        &db.admin,
+        LeadQuery {
+            sort: Some("name".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .items
+    .into_iter()
+    .map(|l| format!("{} {}", l.name, l.status))
+    .collect();
+    assert!(
+        names.contains(&"Katherine Johnson qualified".to_owned()),
+        "{names:?}"
+    );
+    assert!(names.contains(&"Solo new".to_owned()), "{names:?}");
+}
