@@ -500,17 +500,16 @@ fn existing_duplicate(
         }
     }
     if let Some(phone) = &row.phone {
-        // The search index holds every suffix of a number's digits, so an
-        // exact token is "a number ending in these digits".
-        let key = phone_key(&phone.digits);
+        // Matches the expression of the `leads_phone_key` index exactly. (Not
+        // the search index: querying FTS5 mid-import flushes its pending
+        // writes on every row.)
+        let key = phone_key(&phone.digits).to_owned();
         let found = leads_table::table
             .filter(leads_table::deleted_at.is_null())
+            .filter(leads_table::phone_digits.is_not_null())
             .filter(
-                diesel::dsl::sql::<diesel::sql_types::Bool>(
-                    "leads.seq IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ",
-                )
-                .bind::<diesel::sql_types::Text, _>(format!("phone : \"{key}\""))
-                .sql(")"),
+                diesel::dsl::sql::<diesel::sql_types::Bool>("substr(phone_digits, -10) = ")
+                    .bind::<diesel::sql_types::Text, _>(key),
             )
             .select((leads_table::id, leads_table::owner_id))
             .first::<(LeadId, Option<crate::ids::UserId>)>(conn)
