@@ -406,3 +406,9 @@ pub fn change_password(store: &Store, actor: &Actor, current: &str, new: &str) -
         Ok(())
     })
 }
+
+/// True while the database has no account: the app then shows first-run
+/// (create the Admin) instead of sign-in. Public: it reveals nothing else.
+pub fn needs_first_account(store: &Store) -> CoreResult<bool> {
+    store.read(|conn| Ok(users::table.count().get_result::<i64>(conn)? == 0))
+}

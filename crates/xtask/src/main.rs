@@ -1,8 +1,10 @@
 //! `cargo xtask <command>`: the developer entry points.
 //!
-//! - `run`  opens Leadlight on the default (or given) data folder.
-//! - `test` checks formatting and lints, then runs every test.
-//! - `seed` fills a data folder with deterministic demo data.
+//! - `run`    builds the UI and opens the desktop app (`--demo`: a demo database).
+//! - `test`   installs what is missing, checks formatting and lints, runs every test.
+//! - `seed`   fills a data folder with deterministic demo data.
+//! - `bundle` builds the release .deb.
+//! - `icons`  remakes icons/ from icons/source.svg.
 
 use leadlight_core::{Store, data_dir, demo};
 use std::path::PathBuf;
@@ -12,10 +14,12 @@ use std::time::Instant;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  run  [--data-dir DIR]                 open Leadlight on its database
-  test                                  fmt check, clippy -D warnings, every test
+  run  [--data-dir DIR] [--demo]        build the UI and open the desktop app
+  test                                  install what is missing; fmt, clippy, UI checks, every test
   seed --leads N [--seed S] [--data-dir DIR]
                                         fill an empty database with demo data
+  bundle                                build the release .deb (target/release/bundle/deb)
+  icons                                 remake icons/ from icons/source.svg
 
 The data folder defaults to LEADLIGHT_DATA_DIR, else the platform's app-data folder.";
 
@@ -24,6 +28,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
+        Some("bundle") => bundle(),
+        Some("icons") => icons(),
         Some("seed") => seed(&args[1..]),
         Some("-h" | "--help" | "help") => {
             say(USAGE);
@@ -73,21 +79,51 @@ fn open_store(dir: Option<&str>) -> Result<Store, String> {
 }
 
 fn run(args: &[String]) -> Result<(), String> {
-    let flags = flags(args, &["--data-dir"])?;
-    let store = open_store(flag(&flags, "--data-dir"))?;
-    let counts = leadlight_core::stats::counts(&store).map_err(|e| e.to_string())?;
-    say(&format!(
-        "Leadlight database ready at {}\n  {} users, {} leads, {} customers, {} pending reminders\n\n\
-         The desktop window is not built yet: it arrives with the desktop issue (#5).\n\
-         Until then this command opens (and creates or migrates) the database the app will use,\n\
-         and `cargo xtask seed --leads 2000` fills an empty one with demo data.",
-        store.path().display(),
-        counts.users,
-        counts.leads,
-        counts.customers,
-        counts.pending_reminders,
-    ));
-    Ok(())
+    let demo = args.iter().any(|a| a == "--demo");
+    let rest: Vec<String> = args.iter().filter(|a| *a != "--demo").cloned().collect();
+    let flags = flags(&rest, &["--data-dir"])?;
+    let dir = data_dir::resolve(flag(&flags, "--data-dir").map(PathBuf::from))
+        .ok_or("no data folder: pass --data-dir or set LEADLIGHT_DATA_DIR")?;
+    // The demo lives beside the real data, never in it.
+    let dir = if demo {
+        dir.with_file_name(format!(
+            "{}-demo",
+            dir.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("leadlight")
+        ))
+    } else {
+        dir
+    };
+    ensure_packages(BUILD_PACKAGES)?;
+    build_ui()?;
+    if demo {
+        let store = Store::open(data_dir::database_path(&dir)).map_err(|e| e.to_string())?;
+        if leadlight_core::accounts::needs_first_account(&store).map_err(|e| e.to_string())? {
+            eprintln!("==> filling the demo database at {}", dir.display());
+            demo::generate(
+                &store,
+                demo::DemoSpec {
+                    leads: 5_000,
+                    seed: 42,
+                },
+                |_, _| {},
+            )
+            .map_err(|e| e.to_string())?;
+        }
+        eprintln!(
+            "==> demo: sign in as {} (Admin) or {} (Agent), password {}",
+            demo::DEMO_USERS[0].1,
+            demo::DEMO_USERS[3].1,
+            demo::DEMO_PASSWORD
+        );
+    }
+    let dir = dir.to_string_lossy().into_owned();
+    step(
+        "app",
+        "cargo",
+        &["run", "--package", "leadlight", "--", "--data-dir", &dir],
+    )
 }
 
 fn seed(args: &[String]) -> Result<(), String> {
@@ -161,8 +197,119 @@ fn has_nextest() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// Debian packages the tests use: poppler-utils reads the PDF report back.
-const TEST_PACKAGES: &[&str] = &["poppler-utils"];
+/// Debian packages that building the desktop app needs (Tauri 2 on webkit2gtk 4.1).
+const BUILD_PACKAGES: &[&str] = &[
+    "libwebkit2gtk-4.1-dev",
+    "libgtk-3-dev",
+    "libayatana-appindicator3-dev",
+    "librsvg2-dev",
+    "libssl-dev",
+    "pkg-config",
+    "build-essential",
+    "file",
+    "libxdo-dev",
+];
+
+/// Debian packages the tests use: a headless display and WebDriver for the
+/// app, a private D-Bus and a notification server, screenshots, pdftotext.
+const TEST_PACKAGES: &[&str] = &[
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    "dbus-x11",
+    "dunst",
+    "xdotool",
+    "imagemagick",
+    "poppler-utils",
+];
+
+fn ui_dir() -> PathBuf {
+    workspace_root().join("ui")
+}
+
+/// Run npm in ui/.
+fn npm(name: &str, args: &[&str]) -> Result<(), String> {
+    eprintln!("==> {name}: npm {}", args.join(" "));
+    let started = Instant::now();
+    let status = Command::new("npm")
+        .args(args)
+        .current_dir(ui_dir())
+        .status()
+        .map_err(|e| format!("{name}: cannot start npm: {e}"))?;
+    eprintln!("==> {name}: {:.0}s", started.elapsed().as_secs_f64());
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{name} failed ({status})"))
+    }
+}
+
+/// Install the UI's packages (as the lock file pins them) and build it into
+/// ui/dist, which the desktop crate embeds. `npm install`, not `npm ci`: with
+/// this machine's npm settings the lock omits the Tauri CLI's optional
+/// per-platform packages, which `npm ci` then refuses.
+fn build_ui() -> Result<(), String> {
+    if !ui_dir().join("node_modules/.package-lock.json").exists() {
+        npm("ui packages", &["install", "--no-audit", "--no-fund"])?;
+    }
+    npm("ui build", &["run", "build"])
+}
+
+fn bundle() -> Result<(), String> {
+    ensure_packages(BUILD_PACKAGES)?;
+    build_ui()?;
+    // The Tauri CLI comes inside its npm package: nothing is downloaded.
+    eprintln!("==> bundle: tauri build --bundles deb");
+    let status = Command::new(ui_dir().join("node_modules/.bin/tauri"))
+        .args([
+            "build",
+            "--bundles",
+            "deb",
+            "--config",
+            "src-tauri/tauri.conf.json",
+        ])
+        .current_dir(workspace_root().join("src-tauri"))
+        .status()
+        .map_err(|e| format!("bundle: cannot start the tauri CLI: {e}"))?;
+    if !status.success() {
+        return Err(format!("bundle failed ({status})"));
+    }
+    say("built target/release/bundle/deb/*.deb");
+    Ok(())
+}
+
+/// Remake every icon size from icons/source.svg (rsvg-convert, then the Tauri
+/// CLI's icon command); the desktop bundles need only the sizes kept here.
+fn icons() -> Result<(), String> {
+    ensure_packages(&["librsvg2-bin"])?;
+    let root = workspace_root();
+    step(
+        "icons",
+        "rsvg-convert",
+        &[
+            "-w",
+            "1024",
+            "-h",
+            "1024",
+            "icons/source.svg",
+            "-o",
+            "icons/source.png",
+        ],
+    )?;
+    let tauri = ui_dir().join("node_modules/.bin/tauri");
+    let status = Command::new(&tauri)
+        .args(["icon", "icons/source.png", "-o", "icons"])
+        .current_dir(&root)
+        .status()
+        .map_err(|e| format!("icons: cannot start the tauri CLI: {e}"))?;
+    if !status.success() {
+        return Err(format!("icons failed ({status})"));
+    }
+    for mobile in ["android", "ios"] {
+        let _ = std::fs::remove_dir_all(root.join("icons").join(mobile));
+    }
+    Ok(())
+}
 
 /// Install the Debian packages that are missing (CI and fresh machines).
 fn ensure_packages(packages: &[&str]) -> Result<(), String> {
@@ -199,7 +346,12 @@ fn ensure_packages(packages: &[&str]) -> Result<(), String> {
 
 fn test() -> Result<(), String> {
     let started = Instant::now();
+    ensure_packages(BUILD_PACKAGES)?;
     ensure_packages(TEST_PACKAGES)?;
+    npm("ui packages", &["install", "--no-audit", "--no-fund"])?;
+    npm("ui build", &["run", "build"])?;
+    npm("ui type check", &["run", "check"])?;
+    npm("ui tests", &["test"])?;
     step("format", "cargo", &["fmt", "--all", "--", "--check"])?;
     step(
         "lint",

@@ -1,0 +1,270 @@
+//! The commands the dashboard calls. Each is one line over a leadlight-core
+//! service (shared/ARCHITECTURE.md): the core decides who may do what, and its
+//! errors reach JavaScript as `{code, message, fields}`.
+
+use crate::state::AppState;
+use leadlight_core::accounts::{self, Credentials, Registration};
+use leadlight_core::activity::{self, Activity, LogActivity};
+use leadlight_core::analytics::{self, Dashboard, DashboardQuery};
+use leadlight_core::customers::{self, Customer, CustomerQuery};
+use leadlight_core::enquiries;
+use leadlight_core::exports::{self, ExportSummary};
+use leadlight_core::ids::{LeadId, ReminderId, TaskId, UserId};
+use leadlight_core::leads::{self, Lead, LeadDetail, LeadPatch, LeadQuery, NewLead};
+use leadlight_core::notes::{self, Note};
+use leadlight_core::reminders::{self, NewReminder, Reminder};
+use leadlight_core::tasks::{self, NewTask, Task, TaskQuery};
+use leadlight_core::users::{self, User};
+use leadlight_core::{CoreError, Page, PageRequest};
+use serde::Serialize;
+use std::path::PathBuf;
+use tauri::State;
+
+type Result<T> = std::result::Result<T, CoreError>;
+
+/// Run `body` off the UI thread with the signed-in actor.
+macro_rules! as_actor {
+    ($state:expr, |$store:ident, $actor:ident| $body:expr) => {{
+        let app: AppState = $state.inner().clone();
+        tauri::async_runtime::spawn_blocking(move || {
+            let $actor = app.actor()?;
+            let $store = &app.store;
+            $body
+        })
+        .await
+        .map_err(CoreError::internal)?
+    }};
+}
+
+/// Run `body` off the UI thread, signed in or not.
+macro_rules! public {
+    ($state:expr, |$app:ident| $body:expr) => {{
+        let $app: AppState = $state.inner().clone();
+        tauri::async_runtime::spawn_blocking(move || $body)
+            .await
+            .map_err(CoreError::internal)?
+    }};
+}
+
+#[derive(Debug, Serialize)]
+pub struct AppStatus {
+    pub needs_first_account: bool,
+    pub user: Option<User>,
+}
+
+#[tauri::command]
+pub async fn app_status(state: State<'_, AppState>) -> Result<AppStatus> {
+    public!(state, |app| Ok(AppStatus {
+        needs_first_account: accounts::needs_first_account(&app.store)?,
+        user: match app.is_signed_in() {
+            true => app
+                .actor()
+                .and_then(|a| users::get(&app.store, &a, a.user_id))
+                .ok(),
+            false => None,
+        },
+    }))
+}
+
+#[tauri::command]
+pub async fn register(state: State<'_, AppState>, input: Registration) -> Result<User> {
+    public!(state, |app| accounts::register(&app.store, input))
+}
+
+#[tauri::command]
+pub async fn sign_in(state: State<'_, AppState>, input: Credentials) -> Result<User> {
+    public!(state, |app| app.sign_in(input))
+}
+
+#[tauri::command]
+pub async fn sign_out(state: State<'_, AppState>) -> Result<()> {
+    public!(state, |app| app.sign_out())
+}
+
+#[tauri::command]
+pub async fn set_time_zone(state: State<'_, AppState>, time_zone: String) -> Result<User> {
+    as_actor!(state, |s, a| users::set_time_zone(s, &a, &time_zone))
+}
+
+#[tauri::command]
+pub async fn dashboard(state: State<'_, AppState>, query: DashboardQuery) -> Result<Dashboard> {
+    as_actor!(state, |s, a| analytics::dashboard(s, &a, query))
+}
+
+#[tauri::command]
+pub async fn leads_list(state: State<'_, AppState>, query: LeadQuery) -> Result<Page<Lead>> {
+    as_actor!(state, |s, a| leads::list(s, &a, query))
+}
+
+#[tauri::command]
+pub async fn lead_create(state: State<'_, AppState>, input: NewLead) -> Result<Lead> {
+    as_actor!(state, |s, a| leads::create(s, &a, input))
+}
+
+#[tauri::command]
+pub async fn lead_open(state: State<'_, AppState>, id: LeadId) -> Result<LeadDetail> {
+    as_actor!(state, |s, a| leads::open(s, &a, id))
+}
+
+#[tauri::command]
+pub async fn lead_update(state: State<'_, AppState>, id: LeadId, patch: LeadPatch) -> Result<Lead> {
+    as_actor!(state, |s, a| leads::update(s, &a, id, patch))
+}
+
+#[tauri::command]
+pub async fn lead_status(state: State<'_, AppState>, id: LeadId, status: String) -> Result<Lead> {
+    as_actor!(state, |s, a| leads::change_status(s, &a, id, &status))
+}
+
+#[tauri::command]
+pub async fn lead_add_tags(
+    state: State<'_, AppState>,
+    id: LeadId,
+    tags: Vec<String>,
+) -> Result<Lead> {
+    as_actor!(state, |s, a| leads::add_tags(s, &a, id, tags))
+}
+
+#[tauri::command]
+pub async fn lead_remove_tag(state: State<'_, AppState>, id: LeadId, tag: String) -> Result<Lead> {
+    as_actor!(state, |s, a| leads::remove_tag(s, &a, id, &tag))
+}
+
+#[tauri::command]
+pub async fn lead_convert(state: State<'_, AppState>, id: LeadId) -> Result<Customer> {
+    as_actor!(state, |s, a| leads::convert(s, &a, id))
+}
+
+#[tauri::command]
+pub async fn lead_delete(state: State<'_, AppState>, id: LeadId) -> Result<()> {
+    as_actor!(state, |s, a| leads::delete(s, &a, id))
+}
+
+#[tauri::command]
+pub async fn lead_assign(
+    state: State<'_, AppState>,
+    id: LeadId,
+    owner: Option<UserId>,
+) -> Result<Lead> {
+    as_actor!(state, |s, a| leads::assign(s, &a, id, owner))
+}
+
+#[tauri::command]
+pub async fn note_add(state: State<'_, AppState>, lead_id: LeadId, body: String) -> Result<Note> {
+    as_actor!(state, |s, a| notes::add(s, &a, lead_id, &body))
+}
+
+#[tauri::command]
+pub async fn activity_log(
+    state: State<'_, AppState>,
+    lead_id: LeadId,
+    input: LogActivity,
+) -> Result<Activity> {
+    as_actor!(state, |s, a| activity::log(s, &a, lead_id, input))
+}
+
+#[tauri::command]
+pub async fn reminder_create(state: State<'_, AppState>, input: NewReminder) -> Result<Reminder> {
+    as_actor!(state, |s, a| reminders::create(s, &a, input))
+}
+
+#[tauri::command]
+pub async fn reminders_today(state: State<'_, AppState>) -> Result<Vec<Reminder>> {
+    as_actor!(state, |s, a| reminders::today(s, &a))
+}
+
+#[tauri::command]
+pub async fn reminders_overdue(state: State<'_, AppState>) -> Result<Vec<Reminder>> {
+    as_actor!(state, |s, a| reminders::overdue(s, &a))
+}
+
+#[tauri::command]
+pub async fn reminders_upcoming(state: State<'_, AppState>) -> Result<Vec<Reminder>> {
+    as_actor!(state, |s, a| reminders::upcoming(
+        s,
+        &a,
+        PageRequest::new(1, 100)
+    ))
+}
+
+#[tauri::command]
+pub async fn reminder_complete(state: State<'_, AppState>, id: ReminderId) -> Result<Reminder> {
+    as_actor!(state, |s, a| reminders::complete(s, &a, id))
+}
+
+#[tauri::command]
+pub async fn reminder_snooze(
+    state: State<'_, AppState>,
+    id: ReminderId,
+    until: String,
+) -> Result<Reminder> {
+    as_actor!(state, |s, a| reminders::snooze(s, &a, id, &until))
+}
+
+#[tauri::command]
+pub async fn tasks_list(state: State<'_, AppState>, query: TaskQuery) -> Result<Page<Task>> {
+    as_actor!(state, |s, a| tasks::list(s, &a, query))
+}
+
+#[tauri::command]
+pub async fn task_create(state: State<'_, AppState>, input: NewTask) -> Result<Task> {
+    as_actor!(state, |s, a| tasks::create(s, &a, input))
+}
+
+#[tauri::command]
+pub async fn task_complete(state: State<'_, AppState>, id: TaskId) -> Result<Task> {
+    as_actor!(state, |s, a| tasks::complete(s, &a, id))
+}
+
+#[tauri::command]
+pub async fn customers_list(
+    state: State<'_, AppState>,
+    query: CustomerQuery,
+) -> Result<Page<Customer>> {
+    as_actor!(state, |s, a| customers::list(s, &a, query))
+}
+
+#[tauri::command]
+pub async fn users_list(state: State<'_, AppState>) -> Result<Vec<User>> {
+    as_actor!(state, |s, a| users::list(s, &a))
+}
+
+#[tauri::command]
+pub async fn enquiries_unclaimed(
+    state: State<'_, AppState>,
+    page: PageRequest,
+) -> Result<Page<Lead>> {
+    as_actor!(state, |s, a| enquiries::unclaimed(s, &a, page))
+}
+
+#[tauri::command]
+pub async fn enquiry_claim(state: State<'_, AppState>, id: LeadId) -> Result<Lead> {
+    as_actor!(state, |s, a| enquiries::claim(s, &a, id))
+}
+
+#[tauri::command]
+pub async fn export_leads_csv(
+    state: State<'_, AppState>,
+    query: LeadQuery,
+    path: PathBuf,
+) -> Result<ExportSummary> {
+    as_actor!(state, |s, a| {
+        let file = std::fs::File::create(&path).map_err(CoreError::internal)?;
+        exports::leads_csv(s, &a, &query, std::io::BufWriter::new(file), &mut |_, _| {})
+    })
+}
+
+#[tauri::command]
+pub async fn export_leads_xlsx(
+    state: State<'_, AppState>,
+    query: LeadQuery,
+    path: PathBuf,
+) -> Result<ExportSummary> {
+    as_actor!(state, |s, a| exports::leads_xlsx(
+        s,
+        &a,
+        &query,
+        &path,
+        &mut |_, _| {}
+    ))
+}

@@ -1,0 +1,80 @@
+//! Native reminders: a background loop asks the core for reminders that are
+//! due and not yet shown, marks each shown and pops it up. Every 5 seconds,
+//! so a reminder is on time and a machine waking from sleep catches up within
+//! seconds; reminders missed while the app was closed come at start, grouped
+//! when there are many.
+
+use crate::state::AppState;
+use leadlight_core::CoreResult;
+use leadlight_core::reminders::{self, Reminder};
+use std::time::Duration;
+use tauri::{AppHandle, Runtime};
+use tauri_plugin_notification::NotificationExt;
+
+const TICK: Duration = Duration::from_secs(5);
+/// More due at once than this become one notification.
+const GROUP_ABOVE: usize = 3;
+
+pub fn spawn<R: Runtime>(app: AppHandle<R>, state: AppState) {
+    std::thread::Builder::new()
+        .name("reminder-notifier".into())
+        .spawn(move || {
+            loop {
+                if let Err(error) = check(&app, &state) {
+                    tracing::warn!(%error, "reminder check failed");
+                }
+                std::thread::sleep(TICK);
+            }
+        })
+        .map(drop)
+        .unwrap_or_else(|e| tracing::error!(error = %e, "cannot start the reminder notifier"));
+}
+
+fn check<R: Runtime>(app: &AppHandle<R>, state: &AppState) -> CoreResult<()> {
+    if !state.is_signed_in() {
+        return Ok(());
+    }
+    let actor = state.actor()?;
+    let due = reminders::due_for_notification(&state.store, &actor)?;
+    crate::tray::show_due_count(
+        app,
+        reminders::overdue(&state.store, &actor)?.len()
+            + reminders::today(&state.store, &actor)?.len(),
+    );
+    if due.is_empty() {
+        return Ok(());
+    }
+    // Marked just before it is shown: a restart never shows one twice.
+    let mut shown: Vec<&Reminder> = Vec::new();
+    for reminder in &due {
+        reminders::mark_notified(&state.store, &actor, reminder.id)?;
+        shown.push(reminder);
+    }
+    if shown.len() > GROUP_ABOVE {
+        let names: Vec<&str> = shown.iter().take(3).map(|r| r.lead_name.as_str()).collect();
+        pop_up(
+            app,
+            &format!("{} reminders are due", shown.len()),
+            &format!(
+                "{} and {} more",
+                names.join(", "),
+                shown.len() - names.len()
+            ),
+        );
+    } else {
+        for reminder in shown {
+            pop_up(
+                app,
+                &format!("Follow up: {}", reminder.lead_name),
+                &reminder.message,
+            );
+        }
+    }
+    Ok(())
+}
+
+fn pop_up<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
+    if let Err(error) = app.notification().builder().title(title).body(body).show() {
+        tracing::warn!(%error, "could not show a notification");
+    }
+}

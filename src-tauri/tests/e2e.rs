@@ -1,0 +1,309 @@
+//! The real app binary under WebDriver (tauri-driver + WebKitWebDriver), as a
+//! new user would use it. Run by `cargo xtask test` inside `xvfb-run` and
+//! `dbus-run-session` (see shared/DESKTOP-TESTING.md); the test starts its own
+//! notification server and watches the session bus for notifications.
+//! Screenshots of every screen go to target/e2e-artifacts/.
+
+// A panic is how a scenario reports failure, helpers included.
+#![allow(clippy::unwrap_used)]
+
+use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Kill(Vec<Child>);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn app_binary() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target"));
+    target.join("debug/leadlight")
+}
+
+fn artifacts() -> PathBuf {
+    let dir = workspace().join("target/e2e-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn tool(name: &str) -> PathBuf {
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap()).join(".cargo"))
+        .join("bin")
+        .join(name);
+    if cargo_bin.exists() {
+        cargo_bin
+    } else {
+        PathBuf::from(name)
+    }
+}
+
+async fn wait_for(client: &Client, css: &str) -> Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+}
+
+async fn wait_for_text(client: &Client, css: &str, text: &str) -> Element {
+    let started = Instant::now();
+    loop {
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && element.text().await.unwrap_or_default().contains(text)
+        {
+            return element;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{css} never showed {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn click_text(client: &Client, tag: &str, text: &str) {
+    let xpath = format!("//{tag}[contains(normalize-space(.), '{text}')]");
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("no {tag} with {text:?}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn fill(client: &Client, css: &str, value: &str) {
+    let input = wait_for(client, css).await;
+    input.clear().await.unwrap();
+    input.send_keys(value).await.unwrap();
+}
+
+async fn shot(client: &Client, name: &str) {
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(artifacts().join(format!("{name}.png")), png).unwrap();
+}
+
+/// Set an input's value the way typing would (for inputs WebDriver cannot
+/// type into, such as datetime-local).
+async fn set_value(client: &Client, css: &str, value: &str) {
+    client
+        .execute(
+            "const el = document.querySelector(arguments[0]);
+             Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, arguments[1]);
+             el.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![json!(css), json!(value)],
+        )
+        .await
+        .unwrap();
+}
+
+fn local_datetime_in(seconds: i64) -> String {
+    let out = Command::new("date")
+        .args(["-d", &format!("+{seconds} seconds"), "+%Y-%m-%dT%H:%M:%S"])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_user_works_through_the_app() {
+    assert!(
+        std::env::var_os("DISPLAY").is_some(),
+        "run under xvfb-run (cargo xtask test does)"
+    );
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "run under dbus-run-session"
+    );
+    let data = tempfile::tempdir().unwrap();
+    let notifications = data.path().join("notifications.log");
+    let mut children = Kill(Vec::new());
+    children.0.push(
+        Command::new("dunst")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dunst"),
+    );
+    children.0.push(
+        Command::new("dbus-monitor")
+            .args([
+                "--session",
+                "type='method_call',interface='org.freedesktop.Notifications',member='Notify'",
+            ])
+            .stdout(std::fs::File::create(&notifications).unwrap())
+            .spawn()
+            .expect("dbus-monitor"),
+    );
+    children.0.push(
+        Command::new(tool("tauri-driver"))
+            .args(["--port", "4444"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tauri-driver (cargo install tauri-driver)"),
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "tauri:options".into(),
+        json!({ "application": app_binary(), "args": ["--data-dir", data.path()] }),
+    );
+    caps.insert("browserName".into(), Value::from("wry"));
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect("http://127.0.0.1:4444")
+        .await
+        .expect("a WebDriver session with the app");
+
+    // First run: create the Admin account.
+    wait_for_text(&client, "h1", "Welcome").await;
+    shot(&client, "01-first-run").await;
+    fill(&client, "input[name=name]", "Ada Admin").await;
+    fill(&client, "input[name=email]", "ada@example.com").await;
+    fill(&client, "input[name=password]", "short").await;
+    click_text(&client, "button", "Create account").await;
+    wait_for_text(&client, ".error", "at least 8 characters").await;
+    fill(&client, "input[name=password]", "correct horse battery").await;
+    click_text(&client, "button", "Create account").await;
+    wait_for_text(&client, "h1", "Dashboard").await;
+    shot(&client, "02-dashboard-empty").await;
+
+    // A new lead, with the core's inline validation on the way.
+    click_text(&client, "button", "New lead").await;
+    fill(&client, "form input[name=email]", "not an email").await;
+    click_text(&client, "button", "Create lead").await;
+    wait_for_text(&client, "form .error", "is required").await;
+    fill(&client, "form input[name=name]", "Grace Hopper").await;
+    fill(&client, "form input[name=email]", "grace@navy.example.com").await;
+    fill(&client, "form input[name=phone]", "+1 (555) 010-2030").await;
+    fill(&client, "form input[name=company]", "US Navy").await;
+    shot(&client, "03-new-lead").await;
+    click_text(&client, "button", "Create lead").await;
+    wait_for_text(&client, "h1", "Grace Hopper").await;
+
+    // A note shows in the timeline.
+    fill(
+        &client,
+        "textarea[aria-label=Note]",
+        "Wants a demo next week",
+    )
+    .await;
+    click_text(&client, "button", "Add note").await;
+    wait_for_text(&client, "[data-section=timeline]", "Added a note").await;
+
+    // A reminder due in a few seconds pops up as an OS notification.
+    set_value(
+        &client,
+        "input[aria-label='Remind me at']",
+        &local_datetime_in(4),
+    )
+    .await;
+    fill(
+        &client,
+        "input[aria-label='Reminder message']",
+        "Call Grace about the demo",
+    )
+    .await;
+    click_text(&client, "button", "Add reminder").await;
+    wait_for_text(&client, ".side", "Call Grace about the demo").await;
+    shot(&client, "04-lead-detail").await;
+    let started = Instant::now();
+    loop {
+        let seen = std::fs::read_to_string(&notifications).unwrap_or_default();
+        if seen.contains("Follow up: Grace Hopper") && seen.contains("Call Grace about the demo") {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(40),
+            "no notification on the bus:\n{seen}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    // The kanban: move Grace from New to Contacted.
+    click_text(&client, "a", "Pipeline").await;
+    wait_for(&client, "[data-column=new] [data-card='Grace Hopper']").await;
+    client
+        .execute(
+            "const card = document.querySelector(\"[data-column=new] [data-card='Grace Hopper']\");
+             const column = document.querySelector('[data-column=contacted]');
+             card.dispatchEvent(new DragEvent('dragstart', { bubbles: true }));
+             column.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true }));
+             column.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true }));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    wait_for(
+        &client,
+        "[data-column=contacted] [data-card='Grace Hopper']",
+    )
+    .await;
+    shot(&client, "05-pipeline").await;
+
+    // Found by the phone's digits, whatever the formatting.
+    click_text(&client, "a", "Leads").await;
+    fill(&client, "input[aria-label='Search leads']", "5550102030").await;
+    wait_for(&client, "tr[data-lead='Grace Hopper']").await;
+    shot(&client, "06-leads").await;
+
+    // Export to CSV through the real save dialog.
+    let export = data.path().join("exported-leads.csv");
+    click_text(&client, "button", "Export CSV").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for args in [
+        vec!["key", "--clearmodifiers", "ctrl+a"],
+        vec!["type", "--delay", "20", export.to_str().unwrap()],
+        vec!["key", "Return"],
+    ] {
+        Command::new("xdotool").args(&args).status().unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    wait_for_text(&client, "[role=status]", "Exported 1 leads").await;
+    let csv = std::fs::read_to_string(&export).unwrap();
+    assert!(
+        csv.contains("Grace Hopper") && csv.contains("US Navy") && csv.contains("contacted"),
+        "{csv}"
+    );
+
+    // The dashboard shows the reminder in its widget, in both themes.
+    click_text(&client, "a", "Dashboard").await;
+    wait_for_text(&client, "[data-widget=reminders]", "Grace Hopper").await;
+    wait_for_text(&client, "[data-card=total]", "1").await;
+    shot(&client, "07-dashboard-light").await;
+    click_text(&client, "a", "Settings").await;
+    click_text(&client, "label", "Dark").await;
+    click_text(&client, "a", "Dashboard").await;
+    wait_for_text(&client, "[data-widget=reminders]", "Grace Hopper").await;
+    shot(&client, "08-dashboard-dark").await;
+    click_text(&client, "a", "Leads").await;
+    shot(&client, "09-leads-dark").await;
+
+    client.close().await.unwrap();
+}

@@ -1,0 +1,95 @@
+// The one module that talks to Leadlight. The desktop app uses Tauri's
+// `invoke`; the team server's web mode will plug an HTTP transport in here.
+
+import { invoke } from "@tauri-apps/api/core";
+import type {
+  Activity, AppStatus, Customer, Dashboard, FieldError, Lead, LeadDetail, LeadQuery,
+  NewLead, Note, Page, Reminder, Task, User,
+} from "./types";
+
+/** The core's error, as every command rejects with it. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly fields: FieldError[] = [],
+  ) {
+    super(message);
+  }
+
+  /** The message for one form field, if the core named it. */
+  field(name: string): string | undefined {
+    return this.fields.find((f) => f.field === name)?.message;
+  }
+
+  static from(raw: unknown): ApiError {
+    if (raw instanceof ApiError) return raw;
+    if (raw && typeof raw === "object" && "code" in raw && "message" in raw) {
+      const r = raw as { code: string; message: string; fields?: FieldError[] };
+      return new ApiError(r.code, r.message, r.fields ?? []);
+    }
+    return new ApiError("internal", typeof raw === "string" ? raw : "Something went wrong.");
+  }
+}
+
+export type Transport = (command: string, args: Record<string, unknown>) => Promise<unknown>;
+
+const tauri: Transport = (command, args) => invoke(command, args);
+
+let transport: Transport = tauri;
+
+/** Swap the transport (tests; the server's web mode). */
+export function useTransport(next: Transport): void {
+  transport = next;
+}
+
+async function call<T>(command: string, args: Record<string, unknown> = {}): Promise<T> {
+  try {
+    return (await transport(command, args)) as T;
+  } catch (raw) {
+    throw ApiError.from(raw);
+  }
+}
+
+export const api = {
+  status: () => call<AppStatus>("app_status"),
+  register: (name: string, email: string, password: string) =>
+    call<User>("register", { input: { name, email, password } }),
+  signIn: (email: string, password: string) => call<User>("sign_in", { input: { email, password } }),
+  signOut: () => call<void>("sign_out"),
+  setTimeZone: (timeZone: string) => call<User>("set_time_zone", { timeZone }),
+
+  dashboard: (bucket: string) => call<Dashboard>("dashboard", { query: { bucket } }),
+
+  leads: (query: LeadQuery) => call<Page<Lead>>("leads_list", { query }),
+  createLead: (input: NewLead) => call<Lead>("lead_create", { input }),
+  openLead: (id: string) => call<LeadDetail>("lead_open", { id }),
+  updateLead: (id: string, patch: Record<string, string | null>) => call<Lead>("lead_update", { id, patch }),
+  setStatus: (id: string, status: string) => call<Lead>("lead_status", { id, status }),
+  addTags: (id: string, tags: string[]) => call<Lead>("lead_add_tags", { id, tags }),
+  removeTag: (id: string, tag: string) => call<Lead>("lead_remove_tag", { id, tag }),
+  convert: (id: string) => call<Customer>("lead_convert", { id }),
+  deleteLead: (id: string) => call<void>("lead_delete", { id }),
+
+  addNote: (leadId: string, body: string) => call<Note>("note_add", { leadId, body }),
+  logActivity: (leadId: string, kind: string, summary: string) =>
+    call<Activity>("activity_log", { leadId, input: { kind, summary } }),
+
+  createReminder: (leadId: string, dueAt: string, message: string) =>
+    call<Reminder>("reminder_create", { input: { lead_id: leadId, due_at: dueAt, message } }),
+  remindersToday: () => call<Reminder[]>("reminders_today"),
+  remindersOverdue: () => call<Reminder[]>("reminders_overdue"),
+  remindersUpcoming: () => call<Reminder[]>("reminders_upcoming"),
+  completeReminder: (id: string) => call<Reminder>("reminder_complete", { id }),
+  snoozeReminder: (id: string, until: string) => call<Reminder>("reminder_snooze", { id, until }),
+
+  tasks: (status?: string) => call<Page<Task>>("tasks_list", { query: { status } }),
+  createTask: (title: string, dueAt?: string) => call<Task>("task_create", { input: { title, due_at: dueAt } }),
+  completeTask: (id: string) => call<Task>("task_complete", { id }),
+
+  customers: (page = 1) => call<Page<Customer>>("customers_list", { query: { page } }),
+  users: () => call<User[]>("users_list"),
+
+  exportLeadsCsv: (query: LeadQuery, path: string) => call<{ rows: number }>("export_leads_csv", { query, path }),
+  exportLeadsXlsx: (query: LeadQuery, path: string) => call<{ rows: number }>("export_leads_xlsx", { query, path }),
+};

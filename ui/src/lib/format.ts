@@ -1,0 +1,89 @@
+// Presentation only: how figures, dates and enum values read in the UI.
+
+import type { ActivityKind, LeadSource, LeadStatus } from "./types";
+
+const STATUS_LABELS: Record<LeadStatus, string> = {
+  new: "New",
+  contacted: "Contacted",
+  qualified: "Qualified",
+  converted: "Converted",
+  lost: "Lost",
+};
+
+const SOURCE_LABELS: Record<LeadSource, string> = {
+  website: "Website",
+  referral: "Referral",
+  ad: "Ad",
+  other: "Other",
+};
+
+export const statusLabel = (s: LeadStatus): string => STATUS_LABELS[s] ?? s;
+export const sourceLabel = (s: LeadSource): string => SOURCE_LABELS[s] ?? s;
+
+export function count(n: number): string {
+  return new Intl.NumberFormat("en-US").format(n);
+}
+
+export function percent(rate: number | null | undefined): string {
+  return rate == null ? "–" : `${(rate * 100).toFixed(1)}%`;
+}
+
+/** "24 Nov 2026, 09:30" in the machine's zone. */
+export function dateTime(iso: string): string {
+  return new Intl.DateTimeFormat("en-GB", {
+    day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+  }).format(new Date(iso));
+}
+
+export function date(iso: string): string {
+  return new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric" }).format(new Date(iso));
+}
+
+/** "just now", "5 min ago", "3 h ago", "2 days ago", then the date. */
+export function ago(iso: string, now: Date = new Date()): string {
+  const seconds = Math.round((now.getTime() - new Date(iso).getTime()) / 1000);
+  if (seconds < 45) return "just now";
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return `${hours} h ago`;
+  const days = Math.round(hours / 24);
+  if (days < 14) return days === 1 ? "yesterday" : `${days} days ago`;
+  return date(iso);
+}
+
+/** A sentence for a timeline entry. */
+export function describe(kind: ActivityKind, detail: Record<string, unknown>): string {
+  const s = (key: string) => (typeof detail[key] === "string" ? (detail[key] as string) : "");
+  switch (kind) {
+    case "created":
+      return detail.via === "web_form" ? "Enquiry came in through the web form" : detail.via === "import" ? "Imported from a CSV file" : "Created the lead";
+    case "updated": {
+      if (Array.isArray(detail.tags_added)) return `Tagged ${(detail.tags_added as string[]).join(", ")}`;
+      if (Array.isArray(detail.tags_removed)) return `Removed tag ${(detail.tags_removed as string[]).join(", ")}`;
+      const changes = detail.changes && typeof detail.changes === "object" ? Object.keys(detail.changes) : [];
+      return changes.length ? `Changed ${changes.join(", ")}` : "Updated the lead";
+    }
+    case "status_changed":
+      return `Moved from ${statusLabel(s("from") as LeadStatus)} to ${statusLabel(s("to") as LeadStatus)}`;
+    case "converted":
+      return "Converted to a customer";
+    case "note_added":
+      return `Added a note: “${s("excerpt")}”`;
+    case "assigned":
+      return s("to_name") ? `Assigned to ${s("to_name")}` : "Returned to the unclaimed pool";
+    case "claimed":
+      return "Claimed the lead";
+    case "reminder_done":
+      return `Done: ${s("message")}`;
+    case "call":
+    case "meeting":
+    case "email":
+      return `${kind === "call" ? "Call" : kind === "meeting" ? "Meeting" : "Email"}: ${s("summary")}`;
+  }
+}
+
+/** A local "YYYY-MM-DDTHH:MM" (datetime-local input) as an RFC 3339 instant. */
+export function localInputToInstant(value: string): string {
+  return new Date(value).toISOString();
+}
