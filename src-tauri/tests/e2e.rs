@@ -74,10 +74,12 @@ async fn wait_for_text(client: &Client, css: &str, text: &str) -> Element {
         {
             return element;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "{css} never showed {text:?}"
-        );
+        if started.elapsed() > Duration::from_secs(20) {
+            if let Ok(png) = client.screenshot().await {
+                let _ = std::fs::write(artifacts().join("failure.png"), png);
+            }
+            panic!("{css} never showed {text:?} (see target/e2e-artifacts/failure.png)");
+        }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

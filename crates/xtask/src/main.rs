@@ -190,6 +190,61 @@ fn workspace_root() -> PathBuf {
         .unwrap_or_else(|_| PathBuf::from("."))
 }
 
+/// The real app under WebDriver: Xvfb for a display, a private D-Bus session
+/// for notifications (shared/DESKTOP-TESTING.md); the test starts dunst,
+/// dbus-monitor and tauri-driver itself. Screenshots land in
+/// target/e2e-artifacts.
+fn desktop_end_to_end() -> Result<(), String> {
+    step(
+        "app binary",
+        "cargo",
+        &[
+            "build",
+            "--locked",
+            "--package",
+            "leadlight",
+            "--bin",
+            "leadlight",
+        ],
+    )?;
+    ensure_tauri_driver()?;
+    step(
+        "desktop end-to-end",
+        "xvfb-run",
+        &[
+            "-a",
+            "-s",
+            "-screen 0 1280x820x24",
+            "dbus-run-session",
+            "--",
+            "cargo",
+            "nextest",
+            "run",
+            "--locked",
+            "--package",
+            "leadlight",
+            "--test",
+            "e2e",
+            "--ignore-default-filter",
+        ],
+    )
+}
+
+/// tauri-driver comes from crates.io, built once into ~/.cargo/bin.
+fn ensure_tauri_driver() -> Result<(), String> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    if home.is_some_and(|h| h.join("bin/tauri-driver").exists()) {
+        return Ok(());
+    }
+    step(
+        "tauri-driver",
+        "cargo",
+        &["install", "tauri-driver", "--version", "^2", "--locked"],
+    )
+}
+
 fn has_nextest() -> bool {
     Command::new("cargo")
         .args(["nextest", "--version"])
@@ -366,6 +421,7 @@ fn test() -> Result<(), String> {
             "warnings",
         ],
     )?;
+    desktop_end_to_end()?;
     if has_nextest() {
         step(
             "tests",
