@@ -68,8 +68,28 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
     ])
 }
 
-/// Build and run the app on `store`.
-pub fn run_app<R: Runtime>(builder: tauri::Builder<R>, store: Store) -> tauri::Result<()> {
+/// The main window. Its web storage (the theme choice) lives in the data
+/// folder too, so another data folder (a test, the demo) never shares it.
+fn main_window<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+    data_dir: &std::path::Path,
+) -> tauri::Result<()> {
+    tauri::WebviewWindowBuilder::new(app, "main", tauri::WebviewUrl::default())
+        .title("Leadlight")
+        .inner_size(1280.0, 820.0)
+        .min_inner_size(1024.0, 640.0)
+        .center()
+        .data_directory(data_dir.join("webview"))
+        .build()?;
+    Ok(())
+}
+
+/// Build and run the app on `store`, whose folder is `data_dir`.
+pub fn run_app<R: Runtime>(
+    builder: tauri::Builder<R>,
+    store: Store,
+    data_dir: PathBuf,
+) -> tauri::Result<()> {
     let state = AppState::new(store);
     let for_setup = state.clone();
     with_commands(builder)
@@ -77,6 +97,7 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>, store: Store) -> tauri::R
         .plugin(tauri_plugin_notification::init())
         .manage(state)
         .setup(move |app| {
+            main_window(app.handle(), &data_dir)?;
             tray::create(app.handle())?;
             notifier::spawn(app.handle().clone(), for_setup.clone());
             Ok(())

@@ -21,7 +21,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match leadlight_app::run_app(tauri::Builder::default(), store) {
+    match leadlight_app::run_app(tauri::Builder::default(), store, dir) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("leadlight: {error}");

@@ -353,9 +353,15 @@ impl Batch {
         for i in first..first + count {
             // More leads lately: the business grows (cumulative ~ t^1.4).
             let fraction = ((i as f64 + 0.5) / total as f64).powf(1.0 / 1.4);
-            let jitter = rng.random_range(-3_600_000..3_600_000);
-            let created = (start + (fraction * (SPAN_DAYS * DAY_MS) as f64) as i64 + jitter)
-                .min(now.millis() - 60_000);
+            // Days vary as real ones do: up to a day and a half either way,
+            // and half of the weekend's leads arrive on the Friday before.
+            let jitter = rng.random_range(-36 * 3_600_000..36 * 3_600_000);
+            let mut created = start + (fraction * (SPAN_DAYS * DAY_MS) as f64) as i64 + jitter;
+            let weekday = (created.div_euclid(DAY_MS) + 4).rem_euclid(7); // 0 = Sunday
+            if (weekday == 0 || weekday == 6) && rng.random_bool(0.5) {
+                created -= if weekday == 6 { DAY_MS } else { 2 * DAY_MS };
+            }
+            let created = created.clamp(start, now.millis() - 60_000);
             batch.lead(rng, Timestamp::from_millis(created), now, agents);
         }
         batch
