@@ -9,9 +9,11 @@ use leadlight_core::analytics::{self, Dashboard, DashboardQuery};
 use leadlight_core::customers::{self, Customer, CustomerQuery};
 use leadlight_core::enquiries;
 use leadlight_core::exports::{self, ExportSummary};
+use leadlight_core::ids::NotificationId;
 use leadlight_core::ids::{LeadId, ReminderId, TaskId, UserId};
 use leadlight_core::leads::{self, Lead, LeadDetail, LeadPatch, LeadQuery, NewLead};
 use leadlight_core::notes::{self, Note};
+use leadlight_core::notifications::{self, Inbox};
 use leadlight_core::reminders::{self, NewReminder, Reminder};
 use leadlight_core::tasks::{self, NewTask, Task, TaskQuery};
 use leadlight_core::users::{self, User};
@@ -267,4 +269,24 @@ pub async fn export_leads_xlsx(
         &path,
         &mut |_, _| {}
     ))
+}
+
+#[tauri::command]
+pub async fn notifications_inbox(state: State<'_, AppState>, page: PageRequest) -> Result<Inbox> {
+    as_actor!(state, |s, a| notifications::inbox(s, &a, page))
+}
+
+#[tauri::command]
+pub async fn notifications_unread(state: State<'_, AppState>) -> Result<i64> {
+    as_actor!(state, |s, a| notifications::unread_count(s, &a))
+}
+
+#[tauri::command]
+pub async fn notification_read(state: State<'_, AppState>, id: NotificationId) -> Result<()> {
+    as_actor!(state, |s, a| notifications::mark_read(s, &a, id))
+}
+
+#[tauri::command]
+pub async fn notifications_read_all(state: State<'_, AppState>) -> Result<usize> {
+    as_actor!(state, |s, a| notifications::mark_all_read(s, &a))
 }

@@ -65,6 +65,10 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::enquiry_claim,
         commands::export_leads_csv,
         commands::export_leads_xlsx,
+        commands::notifications_inbox,
+        commands::notifications_unread,
+        commands::notification_read,
+        commands::notifications_read_all,
     ])
 }
 

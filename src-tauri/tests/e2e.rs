@@ -248,6 +248,35 @@ async fn a_new_user_works_through_the_app() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 
+    // The notification centre has it too, unread.
+    wait_for(&client, "[data-unread]").await;
+    client
+        .find(Locator::Css("button[aria-expanded]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(
+        &client,
+        "[role=dialog][aria-label=Notifications]",
+        "Follow up: Grace Hopper",
+    )
+    .await;
+    shot(&client, "05a-notifications").await;
+    click_text(&client, "button", "Mark all read").await;
+    client
+        .execute("document.activeElement.blur()", vec![])
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("button[aria-expanded]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
     // The kanban: move Grace from New to Contacted.
     click_text(&client, "a", "Pipeline").await;
     wait_for(&client, "[data-column=new] [data-card='Grace Hopper']").await;

@@ -139,6 +139,19 @@ pub fn submit(store: &Store, enquiry: Enquiry) -> CoreResult<EnquiryReceipt> {
                 now,
             )?;
         }
+        let summary = match (&interest, &message) {
+            (Some(interest), _) => format!("Interested in {interest}"),
+            (None, Some(message)) => message.chars().take(140).collect(),
+            (None, None) => "From the web form".to_owned(),
+        };
+        crate::notifications::notify_managers(
+            conn,
+            crate::notifications::NotificationKind::EnquiryReceived,
+            &format!("New enquiry: {}", row.name),
+            &summary,
+            Some(row.id),
+            now,
+        )?;
         tracing::info!(lead = %row.id, "enquiry received");
         Ok(EnquiryReceipt { lead_id: row.id })
     })
@@ -170,6 +183,26 @@ pub fn unclaimed(store: &Store, _actor: &Actor, page: PageRequest) -> CoreResult
 /// get a `conflict` naming who has it.
 pub fn claim(store: &Store, actor: &Actor, id: LeadId) -> CoreResult<Lead> {
     let now = store.now();
+    let result = try_claim(store, actor, id, now);
+    if let Err(CoreError::Conflict(message)) = &result {
+        // The claim's transaction rolled back; the lost race is news of its own.
+        let message = message.clone();
+        store.write(|conn| {
+            crate::notifications::notify(
+                conn,
+                actor.user_id,
+                crate::notifications::NotificationKind::ClaimLost,
+                "Someone else got there first",
+                &message,
+                None,
+                now,
+            )
+        })?;
+    }
+    result
+}
+
+fn try_claim(store: &Store, actor: &Actor, id: LeadId, now: crate::Timestamp) -> CoreResult<Lead> {
     store.write(|conn| {
         let claimed = diesel::update(
             leads_table::table

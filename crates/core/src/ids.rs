@@ -72,3 +72,4 @@ id_type!(CustomerId, "customer");
 id_type!(JournalId, "journal entry");
 id_type!(SessionId, "session");
 id_type!(ImportBatchId, "import batch");
+id_type!(NotificationId, "notification");

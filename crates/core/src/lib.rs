@@ -24,6 +24,7 @@ pub mod imports;
 pub mod journal;
 pub mod leads;
 pub mod notes;
+pub mod notifications;
 pub mod reminders;
 pub mod report;
 pub mod schema;

@@ -444,6 +444,15 @@ pub fn mark_notified(store: &Store, actor: &Actor, id: ReminderId) -> CoreResult
                     ..Default::default()
                 };
                 apply(conn, actor, id, &changes, Op::Update, now)?;
+                crate::notifications::notify(
+                    conn,
+                    current.owner_id,
+                    crate::notifications::NotificationKind::ReminderDue,
+                    &format!("Follow up: {}", current.lead_name),
+                    &current.message,
+                    Some(current.lead_id),
+                    now,
+                )?;
                 visible(conn, actor, id)
             }
         }

@@ -120,6 +120,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    notifications (id) {
+        id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        lead_id -> Nullable<Text>,
+        read_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        deleted_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     refresh_tokens (token_hash) {
         token_hash -> Text,
         session_id -> Text,
@@ -203,6 +218,7 @@ diesel::joinable!(import_batches -> users (created_by));
 diesel::joinable!(leads -> import_batches (import_batch_id));
 diesel::joinable!(leads -> users (owner_id));
 diesel::joinable!(notes -> users (author_id));
+diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(reminders -> users (owner_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -217,6 +233,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     lead_totals,
     leads,
     notes,
+    notifications,
     refresh_tokens,
     reminders,
     sessions,

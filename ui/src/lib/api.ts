@@ -3,7 +3,7 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import type {
-  Activity, AppStatus, Customer, Dashboard, FieldError, Lead, LeadDetail, LeadQuery,
+  Activity, AppStatus, Customer, Inbox, Dashboard, FieldError, Lead, LeadDetail, LeadQuery,
   NewLead, Note, Page, Reminder, Task, User,
 } from "./types";
 
@@ -89,6 +89,11 @@ export const api = {
 
   customers: (page = 1) => call<Page<Customer>>("customers_list", { query: { page } }),
   users: () => call<User[]>("users_list"),
+
+  inbox: (page = 1) => call<Inbox>("notifications_inbox", { page: { page, limit: 30 } }),
+  unread: () => call<number>("notifications_unread"),
+  markRead: (id: string) => call<void>("notification_read", { id }),
+  markAllRead: () => call<number>("notifications_read_all"),
 
   exportLeadsCsv: (query: LeadQuery, path: string) => call<{ rows: number }>("export_leads_csv", { query, path }),
   exportLeadsXlsx: (query: LeadQuery, path: string) => call<{ rows: number }>("export_leads_xlsx", { query, path }),

@@ -158,3 +158,21 @@ export interface AppStatus {
   needs_first_account: boolean;
   user: User | null;
 }
+
+export interface AppNotification {
+  id: string;
+  kind: "reminder_due" | "lead_assigned" | "claim_lost" | "enquiry_received";
+  title: string;
+  body: string;
+  lead_id: string | null;
+  read_at: string | null;
+  created_at: string;
+}
+
+export interface Inbox {
+  items: AppNotification[];
+  page: number;
+  limit: number;
+  has_more: boolean;
+  unread: number;
+}

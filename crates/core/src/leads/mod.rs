@@ -784,8 +784,29 @@ pub fn assign(store: &Store, actor: &Actor, id: LeadId, owner: Option<UserId>) -
         apply_changes(conn, id, &changes, Op::Update, Some(actor.user_id), now)?;
         customers::follow_lead_owner(conn, actor, id, owner, now)?;
         reminders::follow_lead_owner(conn, actor, id, current.owner_id, owner, now)?;
-        let names = crate::users::names(conn, current.owner_id.into_iter().chain(owner))?;
+        let names = crate::users::names(
+            conn,
+            current
+                .owner_id
+                .into_iter()
+                .chain(owner)
+                .chain([actor.user_id]),
+        )?;
         let name_of = |u: Option<UserId>| u.and_then(|u| names.get(&u).cloned());
+        if let Some(new_owner) = owner.filter(|o| *o != actor.user_id) {
+            crate::notifications::notify(
+                conn,
+                new_owner,
+                crate::notifications::NotificationKind::LeadAssigned,
+                &format!("{} is yours now", current.name),
+                &format!(
+                    "{} assigned you this lead",
+                    name_of(Some(actor.user_id)).unwrap_or_default()
+                ),
+                Some(id),
+                now,
+            )?;
+        }
         activity::record(
             conn,
             id,

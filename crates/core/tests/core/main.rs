@@ -17,6 +17,7 @@ mod exports;
 mod imports;
 mod leads;
 mod notes;
+mod notifications;
 mod ownership;
 mod reminders;
 mod report;
