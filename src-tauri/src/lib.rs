@@ -94,7 +94,7 @@ pub fn run_app<R: Runtime>(
     store: Store,
     data_dir: PathBuf,
 ) -> tauri::Result<()> {
-    let state = AppState::new(store);
+    let state = AppState::remembering(store, data_dir.join("session"));
     let for_setup = state.clone();
     with_commands(builder)
         .plugin(tauri_plugin_dialog::init())

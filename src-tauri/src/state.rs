@@ -5,6 +5,7 @@
 use leadlight_core::accounts::{self, SignedIn};
 use leadlight_core::users::User;
 use leadlight_core::{Actor, CoreError, CoreResult, ErrorCode, Store};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Clone)]
@@ -18,13 +19,63 @@ struct Tokens {
 pub struct AppState {
     pub store: Store,
     session: Arc<Mutex<Option<Tokens>>>,
+    /// Where the refresh token is kept between runs (None: nowhere, tests).
+    saved_session: Option<PathBuf>,
 }
 
 impl AppState {
+    /// A state whose sign-in lasts only while the process runs.
     pub fn new(store: Store) -> Self {
         Self {
             store,
             session: Arc::new(Mutex::new(None)),
+            saved_session: None,
+        }
+    }
+
+    /// A state that keeps the sign-in in `file` (in the data folder, readable
+    /// by its owner only), so the app opens signed in. The refresh token there
+    /// is rotated on every use, so a stale copy is useless.
+    pub fn remembering(store: Store, file: PathBuf) -> Self {
+        let state = Self {
+            saved_session: Some(file),
+            ..Self::new(store)
+        };
+        state.restore();
+        state
+    }
+
+    fn restore(&self) {
+        let Some(file) = &self.saved_session else {
+            return;
+        };
+        let Ok(refresh) = std::fs::read_to_string(file) else {
+            return;
+        };
+        match accounts::refresh(&self.store, refresh.trim()) {
+            Ok(signed_in) => self.keep(&signed_in),
+            Err(_) => {
+                let _ = std::fs::remove_file(file);
+            }
+        }
+    }
+
+    fn save(&self, refresh: Option<&str>) {
+        let Some(file) = &self.saved_session else {
+            return;
+        };
+        let result = match refresh {
+            Some(token) => write_private(file, token),
+            None => std::fs::remove_file(file).or_else(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            }),
+        };
+        if let Err(error) = result {
+            tracing::warn!(%error, "could not keep the sign-in");
         }
     }
 
@@ -40,6 +91,7 @@ impl AppState {
             access: signed_in.access_token.clone(),
             refresh: signed_in.refresh_token.clone(),
         });
+        self.save(Some(&signed_in.refresh_token));
     }
 
     pub fn sign_in(&self, credentials: accounts::Credentials) -> CoreResult<User> {
@@ -54,6 +106,7 @@ impl AppState {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take();
+        self.save(None);
         match tokens {
             Some(tokens) => accounts::logout(&self.store, &tokens.refresh),
             None => Ok(()),
@@ -81,4 +134,17 @@ impl AppState {
     pub fn is_signed_in(&self) -> bool {
         self.tokens().is_some()
     }
+}
+
+/// Write `text` to `file` readable and writable by its owner only.
+fn write_private(file: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(file)?.write_all(text.as_bytes())
 }

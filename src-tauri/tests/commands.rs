@@ -149,3 +149,49 @@ fn bad_input_comes_back_as_the_cores_error_shape() {
     .unwrap_err();
     assert_eq!(wrong["code"], "unauthenticated");
 }
+
+#[test]
+fn the_app_opens_signed_in_until_the_user_signs_out() {
+    use leadlight_core::accounts::{Credentials, Registration};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("leadlight.sqlite3")).unwrap();
+    let file = dir.path().join("session");
+    leadlight_core::accounts::register(
+        &store,
+        Registration {
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            password: "correct horse battery".into(),
+        },
+    )
+    .unwrap();
+    let first = AppState::remembering(store.clone(), file.clone());
+    assert!(!first.is_signed_in());
+    first
+        .sign_in(Credentials {
+            email: "ada@example.com".into(),
+            password: "correct horse battery".into(),
+        })
+        .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    drop(first);
+
+    // The next start: signed in, with a rotated token on disk.
+    let before = std::fs::read_to_string(&file).unwrap();
+    let second = AppState::remembering(store.clone(), file.clone());
+    assert!(second.is_signed_in());
+    assert_eq!(second.actor().unwrap().role, leadlight_core::Role::Admin);
+    assert_ne!(std::fs::read_to_string(&file).unwrap(), before);
+
+    second.sign_out().unwrap();
+    assert!(!file.exists());
+    let third = AppState::remembering(store, file);
+    assert!(!third.is_signed_in());
+}

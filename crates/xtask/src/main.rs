@@ -316,13 +316,7 @@ fn bundle() -> Result<(), String> {
     // The Tauri CLI comes inside its npm package: nothing is downloaded.
     eprintln!("==> bundle: tauri build --bundles deb");
     let status = Command::new(ui_dir().join("node_modules/.bin/tauri"))
-        .args([
-            "build",
-            "--bundles",
-            "deb",
-            "--config",
-            "src-tauri/tauri.conf.json",
-        ])
+        .args(["build", "--bundles", "deb"])
         .current_dir(workspace_root().join("src-tauri"))
         .status()
         .map_err(|e| format!("bundle: cannot start the tauri CLI: {e}"))?;
