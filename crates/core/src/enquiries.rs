@@ -8,13 +8,12 @@ use crate::activity::{self, ActivityKind};
 use crate::actor::Actor;
 use crate::error::{CoreError, CoreResult, Problems};
 use crate::fields::{self, Page, PageRequest};
-use crate::ids::{LeadId, NoteId};
+use crate::ids::LeadId;
 use crate::journal::{self, Entity, Op};
 use crate::leads::{
     self, Lead, LeadChanges, LeadQuery, LeadRow, LeadSource, LeadStatus, NewLeadRow,
 };
-use crate::notes::NewNoteRow;
-use crate::schema::{leads as leads_table, notes, users};
+use crate::schema::{leads as leads_table, users};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -118,26 +117,7 @@ pub fn submit(store: &Store, enquiry: Enquiry) -> CoreResult<EnquiryReceipt> {
         let detail = json!({ "via": "web_form", "source": source, "interest": interest });
         leads::insert(conn, &row, &[], None, detail, now)?;
         if let Some(body) = &message {
-            let note = NewNoteRow {
-                id: NoteId::new(),
-                lead_id: row.id,
-                author_id: None,
-                body,
-                created_at: now,
-                updated_at: now,
-            };
-            diesel::insert_into(notes::table)
-                .values(&note)
-                .execute(conn)?;
-            journal::record(
-                conn,
-                Entity::Note,
-                &note.id.to_string(),
-                Op::Insert,
-                &note,
-                None,
-                now,
-            )?;
+            crate::notes::insert_row(conn, row.id, None, body, now)?;
         }
         let summary = match (&interest, &message) {
             (Some(interest), _) => format!("Interested in {interest}"),

@@ -9,11 +9,10 @@ use crate::activity::{self, ActivityKind};
 use crate::actor::Actor;
 use crate::error::{CoreError, CoreResult, Problems};
 use crate::fields;
-use crate::ids::{ImportBatchId, LeadId, NoteId};
-use crate::journal::{self, Entity, Op};
-use crate::leads::{self, LeadChanges, LeadRow, LeadSource, LeadStatus, NewLeadRow};
-use crate::notes::NewNoteRow;
-use crate::schema::{import_batches, leads as leads_table, notes};
+use crate::ids::{ImportBatchId, LeadId};
+
+use crate::leads::{self, LeadRow, LeadSource, LeadStatus, NewLeadRow};
+use crate::schema::{import_batches, leads as leads_table};
 use crate::text_enum::text_enum;
 use crate::time::Timestamp;
 use diesel::prelude::*;
@@ -573,32 +572,13 @@ fn write_row(
         crate::customers::create_for_lead(conn, actor, &as_row, now)?;
     }
     if let Some(body) = &row.notes {
-        let note = NewNoteRow {
-            id: NoteId::new(),
-            lead_id: id,
-            author_id: Some(actor.user_id),
-            body,
-            created_at: now,
-            updated_at: now,
-        };
-        diesel::insert_into(notes::table)
-            .values(&note)
-            .execute(conn)?;
-        journal::record(
-            conn,
-            Entity::Note,
-            &note.id.to_string(),
-            Op::Insert,
-            &note,
-            Some(actor.user_id),
-            now,
-        )?;
+        let note_id = crate::notes::insert_row(conn, id, Some(actor.user_id), body, now)?;
         activity::record(
             conn,
             id,
             Some(actor.user_id),
             ActivityKind::NoteAdded,
-            json!({ "note_id": note.id, "excerpt": body.chars().take(140).collect::<String>() }),
+            json!({ "note_id": note_id, "excerpt": body.chars().take(140).collect::<String>() }),
             now,
             now,
         )?;
@@ -653,13 +633,7 @@ pub fn undo(store: &Store, actor: &Actor, batch: ImportBatchId) -> CoreResult<Un
             .select(leads_table::id)
             .load(conn)?;
         for id in &ids {
-            let changes = LeadChanges {
-                deleted_at: Some(Some(now)),
-                updated_at: Some(now),
-                ..Default::default()
-            };
-            leads::apply_changes(conn, *id, &changes, Op::Delete, Some(actor.user_id), now)?;
-            crate::customers::retire_for_lead(conn, actor, *id, now)?;
+            leads::tombstone(conn, actor, *id, now)?;
         }
         diesel::update(import_batches::table.filter(import_batches::id.eq(batch)))
             .set((

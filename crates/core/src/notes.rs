@@ -68,27 +68,7 @@ pub fn add(store: &Store, actor: &Actor, lead_id: LeadId, body: &str) -> CoreRes
     let now = store.now();
     store.write(|conn| {
         access::visible_lead(conn, actor, lead_id)?;
-        let id = NoteId::new();
-        let row = NewNoteRow {
-            id,
-            lead_id,
-            author_id: Some(actor.user_id),
-            body: &body,
-            created_at: now,
-            updated_at: now,
-        };
-        diesel::insert_into(notes::table)
-            .values(&row)
-            .execute(conn)?;
-        journal::record(
-            conn,
-            Entity::Note,
-            &id.to_string(),
-            Op::Insert,
-            &row,
-            Some(actor.user_id),
-            now,
-        )?;
+        let id = insert_row(conn, lead_id, Some(actor.user_id), &body, now)?;
         let excerpt: String = body.chars().take(140).collect();
         activity::record(
             conn,
@@ -102,6 +82,38 @@ pub fn add(store: &Store, actor: &Actor, lead_id: LeadId, body: &str) -> CoreRes
         crate::leads::touch(conn, lead_id, Some(actor.user_id), now)?;
         load(conn, id)
     })
+}
+
+/// Insert a note and its journal entry in the caller's transaction (enquiries
+/// and imports write their notes this way too).
+pub(crate) fn insert_row(
+    conn: &mut SqliteConnection,
+    lead_id: LeadId,
+    author: Option<UserId>,
+    body: &str,
+    now: Timestamp,
+) -> CoreResult<NoteId> {
+    let row = NewNoteRow {
+        id: NoteId::new(),
+        lead_id,
+        author_id: author,
+        body,
+        created_at: now,
+        updated_at: now,
+    };
+    diesel::insert_into(notes::table)
+        .values(&row)
+        .execute(conn)?;
+    journal::record(
+        conn,
+        Entity::Note,
+        &row.id.to_string(),
+        Op::Insert,
+        &row,
+        author,
+        now,
+    )?;
+    Ok(row.id)
 }
 
 fn load(conn: &mut SqliteConnection, id: NoteId) -> CoreResult<Note> {

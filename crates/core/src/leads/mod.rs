@@ -726,15 +726,25 @@ pub fn delete(store: &Store, actor: &Actor, id: LeadId) -> CoreResult<()> {
     store.write(|conn| {
         access::visible_lead(conn, actor, id)?;
         access::may_delete(actor)?;
-        let changes = LeadChanges {
-            deleted_at: Some(Some(now)),
-            updated_at: Some(now),
-            ..Default::default()
-        };
-        apply_changes(conn, id, &changes, Op::Delete, Some(actor.user_id), now)?;
-        // A deleted lead's customer leaves the customer list with it.
-        customers::retire_for_lead(conn, actor, id, now)
+        tombstone(conn, actor, id, now)
     })
+}
+
+/// Tombstone a lead in the caller's transaction; its customer record leaves
+/// the customer list with it (delete and an import's undo).
+pub(crate) fn tombstone(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: LeadId,
+    now: Timestamp,
+) -> CoreResult<()> {
+    let changes = LeadChanges {
+        deleted_at: Some(Some(now)),
+        updated_at: Some(now),
+        ..Default::default()
+    };
+    apply_changes(conn, id, &changes, Op::Delete, Some(actor.user_id), now)?;
+    customers::retire_for_lead(conn, actor, id, now)
 }
 
 /// Bring a deleted lead back.
