@@ -9,12 +9,15 @@ use leadlight_core::analytics::{self, Dashboard, DashboardQuery};
 use leadlight_core::customers::{self, Customer, CustomerQuery};
 use leadlight_core::enquiries;
 use leadlight_core::exports::{self, ExportSummary};
+use leadlight_core::ids::ImportBatchId;
 use leadlight_core::ids::NotificationId;
 use leadlight_core::ids::{LeadId, ReminderId, TaskId, UserId};
+use leadlight_core::imports::{self, Batch, ImportReport, Mapping, Preview, UndoReport};
 use leadlight_core::leads::{self, Lead, LeadDetail, LeadPatch, LeadQuery, NewLead};
 use leadlight_core::notes::{self, Note};
 use leadlight_core::notifications::{self, Inbox};
 use leadlight_core::reminders::{self, NewReminder, Reminder};
+use leadlight_core::report;
 use leadlight_core::tasks::{self, NewTask, Task, TaskQuery};
 use leadlight_core::users::{self, User};
 use leadlight_core::{CoreError, Page, PageRequest};
@@ -289,4 +292,73 @@ pub async fn notification_read(state: State<'_, AppState>, id: NotificationId) -
 #[tauri::command]
 pub async fn notifications_read_all(state: State<'_, AppState>) -> Result<usize> {
     as_actor!(state, |s, a| notifications::mark_all_read(s, &a))
+}
+
+/// Read a file the user picked in the open dialog.
+fn read_picked(path: &std::path::Path) -> Result<Vec<u8>> {
+    std::fs::read(path)
+        .map_err(|e| CoreError::invalid("file", format!("cannot read {}: {e}", path.display())))
+}
+
+#[tauri::command]
+pub async fn import_preview(state: State<'_, AppState>, path: PathBuf) -> Result<Preview> {
+    as_actor!(state, |_s, _a| imports::preview(&read_picked(&path)?))
+}
+
+#[tauri::command]
+pub async fn import_run(
+    state: State<'_, AppState>,
+    path: PathBuf,
+    mapping: Mapping,
+) -> Result<ImportReport> {
+    as_actor!(state, |s, a| {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        imports::import(s, &a, &read_picked(&path)?, &name, &mapping, &mut |_, _| {})
+    })
+}
+
+#[tauri::command]
+pub async fn import_undo(state: State<'_, AppState>, batch: ImportBatchId) -> Result<UndoReport> {
+    as_actor!(state, |s, a| imports::undo(s, &a, batch))
+}
+
+#[tauri::command]
+pub async fn imports_list(state: State<'_, AppState>) -> Result<Vec<Batch>> {
+    as_actor!(state, |s, a| imports::batches(s, &a))
+}
+
+#[tauri::command]
+pub async fn export_analytics_xlsx(
+    state: State<'_, AppState>,
+    query: DashboardQuery,
+    path: PathBuf,
+) -> Result<ExportSummary> {
+    as_actor!(state, |s, a| exports::analytics_xlsx(s, &a, query, &path))
+}
+
+#[tauri::command]
+pub async fn export_analytics_csv(
+    state: State<'_, AppState>,
+    query: DashboardQuery,
+    path: PathBuf,
+) -> Result<ExportSummary> {
+    as_actor!(state, |s, a| {
+        let file = std::fs::File::create(&path).map_err(CoreError::internal)?;
+        exports::analytics_csv(s, &a, query, std::io::BufWriter::new(file))
+    })
+}
+
+#[tauri::command]
+pub async fn report_pdf(
+    state: State<'_, AppState>,
+    month: Option<String>,
+    path: PathBuf,
+) -> Result<()> {
+    as_actor!(state, |s, a| {
+        let bytes = report::monthly_pdf(s, &a, month.as_deref())?;
+        std::fs::write(&path, bytes).map_err(CoreError::internal)
+    })
 }

@@ -69,6 +69,13 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::notifications_unread,
         commands::notification_read,
         commands::notifications_read_all,
+        commands::import_preview,
+        commands::import_run,
+        commands::import_undo,
+        commands::imports_list,
+        commands::export_analytics_xlsx,
+        commands::export_analytics_csv,
+        commands::report_pdf,
     ])
 }
 

@@ -123,6 +123,35 @@ async fn set_value(client: &Client, css: &str, value: &str) {
         .unwrap();
 }
 
+/// Wait for a native dialog titled `title`, focus it, then press `keys`
+/// (xdotool arguments, one command each).
+async fn answer_dialog(title: &str, keys: &[Vec<&str>]) {
+    let started = Instant::now();
+    let window = loop {
+        let out = Command::new("xdotool")
+            .args(["search", "--name", title])
+            .output()
+            .unwrap();
+        if let Some(id) = String::from_utf8_lossy(&out.stdout).lines().next() {
+            break id.to_owned();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no dialog titled {title:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    Command::new("xdotool")
+        .args(["windowfocus", "--sync", &window])
+        .status()
+        .unwrap();
+    for args in keys {
+        Command::new("xdotool").args(args).status().unwrap();
+        tokio::time::sleep(Duration::from_millis(600)).await;
+    }
+}
+
 fn local_datetime_in(seconds: i64) -> String {
     let out = Command::new("date")
         .args(["-d", &format!("+{seconds} seconds"), "+%Y-%m-%dT%H:%M:%S"])
@@ -307,15 +336,15 @@ async fn a_new_user_works_through_the_app() {
     // Export to CSV through the real save dialog.
     let export = data.path().join("exported-leads.csv");
     click_text(&client, "button", "Export CSV").await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    for args in [
-        vec!["key", "--clearmodifiers", "ctrl+a"],
-        vec!["type", "--delay", "20", export.to_str().unwrap()],
-        vec!["key", "Return"],
-    ] {
-        Command::new("xdotool").args(&args).status().unwrap();
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    answer_dialog(
+        "Export leads",
+        &[
+            vec!["key", "--clearmodifiers", "ctrl+a"],
+            vec!["type", "--delay", "20", export.to_str().unwrap()],
+            vec!["key", "Return"],
+        ],
+    )
+    .await;
     wait_for_text(&client, "[role=status]", "Exported 1 leads").await;
     let csv = std::fs::read_to_string(&export).unwrap();
     assert!(
@@ -335,6 +364,37 @@ async fn a_new_user_works_through_the_app() {
     shot(&client, "08-dashboard-dark").await;
     click_text(&client, "a", "Leads").await;
     shot(&client, "09-leads-dark").await;
+
+    // Import a CSV through the real open dialog: two new, one already known.
+    let csv_in = data.path().join("contacts.csv");
+    std::fs::write(
+        &csv_in,
+        "Name,E-mail,Phone number\nKatherine Johnson,kj@nasa.example.gov,+1 757 555 0100\n\
+         Dorothy Vaughan,dv@nasa.example.gov,\nGrace Again,GRACE@navy.example.com,\n",
+    )
+    .unwrap();
+    click_text(&client, "a", "Import").await;
+    click_text(&client, "button", "Choose a CSV file").await;
+    // GTK completes file names inline, selected: Delete drops the completion.
+    answer_dialog(
+        "Choose a CSV file to import",
+        &[
+            vec!["type", "--delay", "20", csv_in.to_str().unwrap()],
+            vec!["key", "Delete"],
+            vec!["key", "Return"],
+        ],
+    )
+    .await;
+    wait_for_text(&client, "h2", "Which column fills which field?").await;
+    shot(&client, "10-import-mapping").await;
+    click_text(&client, "button", "Import 3 rows").await;
+    wait_for_text(
+        &client,
+        "[data-section=import-report]",
+        "2 created · 1 skipped as duplicates · 0 rejected",
+    )
+    .await;
+    shot(&client, "11-import-report").await;
 
     client.close().await.unwrap();
 }

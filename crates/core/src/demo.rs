@@ -323,6 +323,20 @@ struct Batch {
     customers: Vec<(CustomerId, usize)>,
 }
 
+/// The plain letter people type in an address for an accented one.
+fn ascii_letter(c: char) -> char {
+    match c {
+        'á' | 'à' | 'â' | 'ä' | 'å' | 'ã' => 'a',
+        'é' | 'è' | 'ê' | 'ë' => 'e',
+        'í' | 'ì' | 'î' | 'ï' => 'i',
+        'ó' | 'ò' | 'ô' | 'ö' | 'ø' | 'õ' => 'o',
+        'ú' | 'ù' | 'û' | 'ü' => 'u',
+        'ç' => 'c',
+        'ñ' => 'n',
+        other => other,
+    }
+}
+
 fn pick<T: Copy>(rng: &mut ChaCha8Rng, items: &[T]) -> T {
     items[rng.random_range(0..items.len())]
 }
@@ -384,6 +398,7 @@ impl Batch {
         let local: String = format!("{first}.{last}")
             .to_lowercase()
             .chars()
+            .map(ascii_letter)
             .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
             .collect();
         let domain = match &company {

@@ -3,7 +3,7 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import type {
-  Activity, AppStatus, Customer, Inbox, Dashboard, FieldError, Lead, LeadDetail, LeadQuery,
+  Activity, AppStatus, Customer, ImportBatch, ImportPreview, ImportReport, Inbox, Dashboard, FieldError, Lead, LeadDetail, LeadQuery,
   NewLead, Note, Page, Reminder, Task, User,
 } from "./types";
 
@@ -94,6 +94,14 @@ export const api = {
   unread: () => call<number>("notifications_unread"),
   markRead: (id: string) => call<void>("notification_read", { id }),
   markAllRead: () => call<number>("notifications_read_all"),
+
+  importPreview: (path: string) => call<ImportPreview>("import_preview", { path }),
+  importRun: (path: string, mapping: Record<string, string>) => call<ImportReport>("import_run", { path, mapping }),
+  importUndo: (batch: string) => call<{ removed: number }>("import_undo", { batch }),
+  imports: () => call<ImportBatch[]>("imports_list"),
+  exportAnalyticsXlsx: (path: string) => call<{ rows: number }>("export_analytics_xlsx", { query: {}, path }),
+  exportAnalyticsCsv: (path: string) => call<{ rows: number }>("export_analytics_csv", { query: {}, path }),
+  reportPdf: (month: string, path: string) => call<void>("report_pdf", { month, path }),
 
   exportLeadsCsv: (query: LeadQuery, path: string) => call<{ rows: number }>("export_leads_csv", { query, path }),
   exportLeadsXlsx: (query: LeadQuery, path: string) => call<{ rows: number }>("export_leads_xlsx", { query, path }),

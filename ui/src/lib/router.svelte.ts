@@ -8,6 +8,8 @@ export type Route =
   | { name: "reminders" }
   | { name: "tasks" }
   | { name: "customers" }
+  | { name: "import" }
+  | { name: "reports" }
   | { name: "settings" };
 
 export function parse(hash: string): Route {
@@ -23,6 +25,8 @@ export function parse(hash: string): Route {
     case "reminders":
     case "tasks":
     case "customers":
+    case "import":
+    case "reports":
     case "settings":
       return { name: first };
     default:

@@ -176,3 +176,38 @@ export interface Inbox {
   has_more: boolean;
   unread: number;
 }
+
+export type ImportField = "name" | "first_name" | "last_name" | "email" | "phone" | "company" | "source" | "status" | "tags" | "notes";
+export const IMPORT_FIELDS: ImportField[] = ["name", "first_name", "last_name", "email", "phone", "company", "source", "status", "tags", "notes"];
+
+export interface ImportPreview {
+  headers: string[];
+  mapping: Partial<Record<ImportField, string>>;
+  sample: string[][];
+  rows: number;
+}
+
+export type RowOutcome =
+  | { outcome: "created"; line: number; lead_id: string }
+  | { outcome: "duplicate"; line: number; reason: string; earlier_line: number | null; existing_lead: string | null }
+  | { outcome: "rejected"; line: number; reasons: string[] };
+
+export interface ImportReport {
+  batch_id: string;
+  rows: number;
+  created: number;
+  duplicates: number;
+  rejected: number;
+  outcomes: RowOutcome[];
+}
+
+export interface ImportBatch {
+  id: string;
+  file_name: string;
+  rows: number;
+  created: number;
+  duplicates: number;
+  rejected: number;
+  undone_at: string | null;
+  created_at: string;
+}
