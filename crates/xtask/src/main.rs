@@ -18,7 +18,7 @@ commands:
   test                                  install what is missing; fmt, clippy, UI checks, every test
   seed --leads N [--seed S] [--data-dir DIR]
                                         fill an empty database with demo data
-  bundle                                build the release .deb (target/release/bundle/deb)
+  bundle                                build the installer: .deb here, .msi on Windows, .dmg on macOS
   icons                                 remake icons/ from icons/source.svg
 
 The data folder defaults to LEADLIGHT_DATA_DIR, else the platform's app-data folder.";
@@ -314,16 +314,25 @@ fn bundle() -> Result<(), String> {
     ensure_packages(BUILD_PACKAGES)?;
     build_ui()?;
     // The Tauri CLI comes inside its npm package: nothing is downloaded.
-    eprintln!("==> bundle: tauri build --bundles deb");
+    // The installer this OS makes: .deb here, .msi (WiX) on Windows, .dmg on
+    // macOS. AppImage is not offered: its bundler downloads AppRun.
+    let kind = if cfg!(target_os = "windows") {
+        "msi"
+    } else if cfg!(target_os = "macos") {
+        "dmg"
+    } else {
+        "deb"
+    };
+    eprintln!("==> bundle: tauri build --bundles {kind}");
     let status = Command::new(ui_dir().join("node_modules/.bin/tauri"))
-        .args(["build", "--bundles", "deb"])
+        .args(["build", "--bundles", kind])
         .current_dir(workspace_root().join("src-tauri"))
         .status()
         .map_err(|e| format!("bundle: cannot start the tauri CLI: {e}"))?;
     if !status.success() {
         return Err(format!("bundle failed ({status})"));
     }
-    say("built target/release/bundle/deb/*.deb");
+    say(&format!("built target/release/bundle/{kind}/"));
     Ok(())
 }
 
