@@ -272,6 +272,8 @@ const TEST_PACKAGES: &[&str] = &[
     "xauth",
     "webkit2gtk-driver",
     "dbus-x11",
+    "dbus-bin",
+    "dbus-daemon",
     "dunst",
     "xdotool",
     "imagemagick",
