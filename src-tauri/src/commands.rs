@@ -19,7 +19,7 @@ use leadlight_core::notifications::{self, Inbox};
 use leadlight_core::reminders::{self, NewReminder, Reminder};
 use leadlight_core::report;
 use leadlight_core::tasks::{self, NewTask, Task, TaskQuery};
-use leadlight_core::users::{self, User};
+use leadlight_core::users::{self, NewUser, User, UserPatch};
 use leadlight_core::{CoreError, Page, PageRequest};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -361,4 +361,33 @@ pub async fn report_pdf(
         let bytes = report::monthly_pdf(s, &a, month.as_deref())?;
         std::fs::write(&path, bytes).map_err(CoreError::internal)
     })
+}
+
+#[tauri::command]
+pub async fn user_create(state: State<'_, AppState>, input: NewUser) -> Result<User> {
+    as_actor!(state, |s, a| users::create(s, &a, input))
+}
+
+#[tauri::command]
+pub async fn user_update(state: State<'_, AppState>, id: UserId, patch: UserPatch) -> Result<User> {
+    as_actor!(state, |s, a| users::update(s, &a, id, patch))
+}
+
+#[tauri::command]
+pub async fn user_deactivate(state: State<'_, AppState>, id: UserId) -> Result<User> {
+    as_actor!(state, |s, a| users::deactivate(s, &a, id))
+}
+
+#[tauri::command]
+pub async fn user_reactivate(state: State<'_, AppState>, id: UserId) -> Result<User> {
+    as_actor!(state, |s, a| users::reactivate(s, &a, id))
+}
+
+#[tauri::command]
+pub async fn user_set_password(
+    state: State<'_, AppState>,
+    id: UserId,
+    password: String,
+) -> Result<()> {
+    as_actor!(state, |s, a| users::set_password(s, &a, id, &password))
 }

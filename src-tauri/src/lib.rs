@@ -76,6 +76,11 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::export_analytics_xlsx,
         commands::export_analytics_csv,
         commands::report_pdf,
+        commands::user_create,
+        commands::user_update,
+        commands::user_deactivate,
+        commands::user_reactivate,
+        commands::user_set_password,
     ])
 }
 

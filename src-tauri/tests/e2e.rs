@@ -407,5 +407,47 @@ async fn a_new_user_works_through_the_app() {
     .await;
     shot(&client, "11-import-report").await;
 
+    // The Admin makes an account for a colleague.
+    click_text(&client, "a", "Users").await;
+    wait_for_text(&client, "table", "Ada Admin (you)").await;
+    fill(
+        &client,
+        ".add input:not([type=password]):not([type=email])",
+        "Alan Agent",
+    )
+    .await;
+    fill(&client, ".add input[type=email]", "alan@example.com").await;
+    fill(
+        &client,
+        ".add input[type=password]",
+        "another long password",
+    )
+    .await;
+    click_text(&client, "button", "Create account").await;
+    wait_for_text(&client, "table", "alan@example.com").await;
+    shot(&client, "12-users").await;
+    client
+        .find(Locator::XPath(
+            "//tr[contains(., 'Alan Agent')]//button[contains(., 'Set password')]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(
+        &client,
+        "input[aria-label='New password']",
+        "a fresh long password",
+    )
+    .await;
+    click_text(&client, "button", "Save password").await;
+    wait_for_text(
+        &client,
+        "[role=status]",
+        "Alan Agent's password was changed",
+    )
+    .await;
+
     client.close().await.unwrap();
 }

@@ -89,6 +89,12 @@ export const api = {
 
   customers: (page = 1) => call<Page<Customer>>("customers_list", { query: { page } }),
   users: () => call<User[]>("users_list"),
+  createUser: (name: string, email: string, role: string, password: string) =>
+    call<User>("user_create", { input: { name, email, role, password } }),
+  setRole: (id: string, role: string) => call<User>("user_update", { id, patch: { role } }),
+  deactivateUser: (id: string) => call<User>("user_deactivate", { id }),
+  reactivateUser: (id: string) => call<User>("user_reactivate", { id }),
+  setPassword: (id: string, password: string) => call<void>("user_set_password", { id, password }),
 
   inbox: (page = 1) => call<Inbox>("notifications_inbox", { page: { page, limit: 30 } }),
   unread: () => call<number>("notifications_unread"),

@@ -10,6 +10,7 @@ export type Route =
   | { name: "customers" }
   | { name: "import" }
   | { name: "reports" }
+  | { name: "users" }
   | { name: "settings" };
 
 export function parse(hash: string): Route {
@@ -27,6 +28,7 @@ export function parse(hash: string): Route {
     case "customers":
     case "import":
     case "reports":
+    case "users":
     case "settings":
       return { name: first };
     default:
