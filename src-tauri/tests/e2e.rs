@@ -407,6 +407,33 @@ async fn a_new_user_works_through_the_app() {
     .await;
     shot(&client, "11-import-report").await;
 
+    // Back to the pool and claimed again.
+    click_text(&client, "a", "Leads").await;
+    wait_for(&client, "tr[data-lead='Grace Hopper']").await;
+    // A row opens its lead on click (WebDriver will not click a <tr> itself).
+    client
+        .execute(
+            "document.querySelector(\"tr[data-lead='Grace Hopper']\").click()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    wait_for_text(&client, "h1", "Grace Hopper").await;
+    client
+        .execute(
+            "const s = document.querySelector(\"select[aria-label='Assign to']\");
+             s.value = ''; s.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    wait_for_text(&client, "dl", "Unclaimed").await;
+    click_text(&client, "a", "Unclaimed").await;
+    wait_for(&client, "[data-unclaimed='Grace Hopper']").await;
+    shot(&client, "13-unclaimed").await;
+    click_text(&client, "button", "Claim").await;
+    wait_for_text(&client, "dl", "Ada Admin").await;
+
     // The Admin makes an account for a colleague.
     click_text(&client, "a", "Users").await;
     wait_for_text(&client, "table", "Ada Admin (you)").await;

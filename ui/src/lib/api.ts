@@ -70,6 +70,9 @@ export const api = {
   removeTag: (id: string, tag: string) => call<Lead>("lead_remove_tag", { id, tag }),
   convert: (id: string) => call<Customer>("lead_convert", { id }),
   deleteLead: (id: string) => call<void>("lead_delete", { id }),
+  assign: (id: string, owner: string | null) => call<Lead>("lead_assign", { id, owner }),
+  unclaimed: (page = 1) => call<Page<Lead>>("enquiries_unclaimed", { page: { page, limit: 50 } }),
+  claim: (id: string) => call<Lead>("enquiry_claim", { id }),
 
   addNote: (leadId: string, body: string) => call<Note>("note_add", { leadId, body }),
   logActivity: (leadId: string, kind: string, summary: string) =>

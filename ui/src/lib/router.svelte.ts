@@ -11,6 +11,7 @@ export type Route =
   | { name: "import" }
   | { name: "reports" }
   | { name: "users" }
+  | { name: "unclaimed" }
   | { name: "settings" };
 
 export function parse(hash: string): Route {
@@ -29,6 +30,7 @@ export function parse(hash: string): Route {
     case "import":
     case "reports":
     case "users":
+    case "unclaimed":
     case "settings":
       return { name: first };
     default:
