@@ -88,6 +88,13 @@ impl Context {
     }
 }
 
+/// Tell `progress` every PROGRESS_EVERY rows, and once more at the end.
+fn report(progress: Progress<'_>, rows: u64, total: i64, last: bool) {
+    if last || rows.is_multiple_of(PROGRESS_EVERY) {
+        progress(rows, total as u64);
+    }
+}
+
 fn io(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> CoreError {
     CoreError::internal(error)
 }
@@ -130,12 +137,10 @@ pub fn leads_csv(
                 ])
                 .map_err(io)?;
             rows += 1;
-            if rows.is_multiple_of(PROGRESS_EVERY) {
-                progress(rows, total as u64);
-            }
+            report(progress, rows, total, false);
             Ok(())
         })?;
-        progress(rows, total as u64);
+        report(progress, rows, total, true);
         Ok(())
     })?;
     writer.flush().map_err(io)?;
@@ -229,12 +234,10 @@ pub fn leads_xlsx(
             }
             text(sheet, 12, &lead.id.to_string())?;
             rows += 1;
-            if rows.is_multiple_of(PROGRESS_EVERY) {
-                progress(rows, total as u64);
-            }
+            report(progress, rows, total, false);
             Ok(())
         })?;
-        progress(rows, total as u64);
+        report(progress, rows, total, true);
         Ok(())
     })?;
     sheet
