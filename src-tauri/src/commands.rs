@@ -2,6 +2,7 @@
 //! service (shared/ARCHITECTURE.md): the core decides who may do what, and its
 //! errors reach JavaScript as `{code, message, fields}`.
 
+use crate::prefs::{DesktopPrefs, Prefs};
 use crate::state::AppState;
 use leadlight_core::accounts::{self, Credentials, Registration};
 use leadlight_core::activity::{self, Activity, LogActivity};
@@ -24,6 +25,7 @@ use leadlight_core::{CoreError, Page, PageRequest};
 use serde::Serialize;
 use std::path::PathBuf;
 use tauri::State;
+use tauri::ipc::Channel;
 
 type Result<T> = std::result::Result<T, CoreError>;
 
@@ -49,6 +51,26 @@ macro_rules! public {
             .await
             .map_err(CoreError::internal)?
     }};
+}
+
+/// How far a long export or import has got, for the UI's progress bar.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Progress {
+    pub done: u64,
+    pub total: u64,
+}
+
+/// The core's progress callback, forwarded to the UI whenever the whole
+/// percentage moves (a million rows would otherwise be a million messages).
+fn progress_to(channel: Channel<Progress>) -> impl FnMut(u64, u64) {
+    let mut shown = None;
+    move |done, total| {
+        let percent = (done * 100).checked_div(total).unwrap_or(100);
+        if shown != Some(percent) {
+            shown = Some(percent);
+            let _ = channel.send(Progress { done, total });
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -252,10 +274,12 @@ pub async fn export_leads_csv(
     state: State<'_, AppState>,
     query: LeadQuery,
     path: PathBuf,
+    on_progress: Channel<Progress>,
 ) -> Result<ExportSummary> {
     as_actor!(state, |s, a| {
         let file = std::fs::File::create(&path).map_err(CoreError::internal)?;
-        exports::leads_csv(s, &a, &query, std::io::BufWriter::new(file), &mut |_, _| {})
+        let out = std::io::BufWriter::new(file);
+        exports::leads_csv(s, &a, &query, out, &mut progress_to(on_progress))
     })
 }
 
@@ -264,14 +288,11 @@ pub async fn export_leads_xlsx(
     state: State<'_, AppState>,
     query: LeadQuery,
     path: PathBuf,
+    on_progress: Channel<Progress>,
 ) -> Result<ExportSummary> {
-    as_actor!(state, |s, a| exports::leads_xlsx(
-        s,
-        &a,
-        &query,
-        &path,
-        &mut |_, _| {}
-    ))
+    as_actor!(state, |s, a| {
+        exports::leads_xlsx(s, &a, &query, &path, &mut progress_to(on_progress))
+    })
 }
 
 #[tauri::command]
@@ -310,13 +331,22 @@ pub async fn import_run(
     state: State<'_, AppState>,
     path: PathBuf,
     mapping: Mapping,
+    on_progress: Channel<Progress>,
 ) -> Result<ImportReport> {
     as_actor!(state, |s, a| {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        imports::import(s, &a, &read_picked(&path)?, &name, &mapping, &mut |_, _| {})
+        let bytes = read_picked(&path)?;
+        imports::import(
+            s,
+            &a,
+            &bytes,
+            &name,
+            &mapping,
+            &mut progress_to(on_progress),
+        )
     })
 }
 
@@ -390,4 +420,14 @@ pub async fn user_set_password(
     password: String,
 ) -> Result<()> {
     as_actor!(state, |s, a| users::set_password(s, &a, id, &password))
+}
+
+#[tauri::command]
+pub fn desktop_prefs(prefs: State<'_, Prefs>) -> DesktopPrefs {
+    prefs.get()
+}
+
+#[tauri::command]
+pub fn desktop_prefs_set(prefs: State<'_, Prefs>, input: DesktopPrefs) -> Result<DesktopPrefs> {
+    prefs.set(input)
 }

@@ -5,10 +5,12 @@
 
 pub mod commands;
 mod notifier;
+pub mod prefs;
 pub mod state;
 mod tray;
 
 use leadlight_core::{Store, data_dir};
+use prefs::Prefs;
 use state::AppState;
 use std::path::PathBuf;
 use tauri::{Manager, Runtime, WindowEvent};
@@ -81,6 +83,8 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::user_deactivate,
         commands::user_reactivate,
         commands::user_set_password,
+        commands::desktop_prefs,
+        commands::desktop_prefs_set,
     ])
 }
 
@@ -108,10 +112,12 @@ pub fn run_app<R: Runtime>(
 ) -> tauri::Result<()> {
     let state = AppState::remembering(store, data_dir.join("session"));
     let for_setup = state.clone();
+    let prefs = Prefs::load(data_dir.join("desktop.json"));
     with_commands(builder)
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .manage(state)
+        .manage(prefs)
         .setup(move |app| {
             main_window(app.handle(), &data_dir)?;
             tray::create(app.handle())?;
@@ -119,9 +125,11 @@ pub fn run_app<R: Runtime>(
             Ok(())
         })
         .on_window_event(|window, event| {
-            // Closing hides to the tray: reminders keep coming.
+            // Closing hides to the tray, so reminders keep coming, unless
+            // the user turned that off in Settings.
             if let WindowEvent::CloseRequested { api, .. } = event
                 && window.app_handle().tray_by_id("leadlight").is_some()
+                && window.state::<Prefs>().get().close_to_tray
             {
                 api.prevent_close();
                 let _ = window.hide();

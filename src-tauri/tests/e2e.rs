@@ -160,6 +160,66 @@ async fn answer_dialog(title: &str, keys: &[Vec<&str>]) {
     }
 }
 
+/// The app's visible main window, if it is shown.
+fn visible_window() -> Option<String> {
+    let out = Command::new("xdotool")
+        .args(["search", "--onlyvisible", "--name", "^Leadlight$"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .map(str::to_owned)
+}
+
+/// Press the window's close button (see close_window.py).
+fn close_window(id: &str) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/close_window.py");
+    // Debian's Python, which has python3-xlib (not a pyenv one on PATH).
+    let status = Command::new("/usr/bin/python3")
+        .arg(script)
+        .arg(id)
+        .status()
+        .unwrap();
+    assert!(status.success(), "close_window.py failed");
+}
+
+/// Wait until the notification log holds every one of `texts`.
+async fn wait_for_notification(log: &Path, texts: &[&str]) {
+    let started = Instant::now();
+    loop {
+        let seen = std::fs::read_to_string(log).unwrap_or_default();
+        if texts.iter().all(|text| seen.contains(text)) {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(40),
+            "no notification with {texts:?} on the bus:\n{seen}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Click the newest notification on screen, as the user would (dunst then
+/// reports its default action to the app).
+async fn click_notification() {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let status = Command::new("dunstctl")
+        .args(["action", "0"])
+        .status()
+        .unwrap();
+    assert!(status.success(), "dunstctl action failed");
+}
+
+/// Show `hash` in the app and wait for its heading.
+async fn visit(client: &Client, hash: &str, heading: &str) {
+    client
+        .execute("location.hash = arguments[0]", vec![json!(hash)])
+        .await
+        .unwrap();
+    wait_for_text(client, "h1", heading).await;
+}
+
 fn local_datetime_in(seconds: i64) -> String {
     let out = Command::new("date")
         .args(["-d", &format!("+{seconds} seconds"), "+%Y-%m-%dT%H:%M:%S"])
@@ -272,18 +332,24 @@ async fn a_new_user_works_through_the_app() {
     click_text(&client, "button", "Add reminder").await;
     wait_for_text(&client, ".side", "Call Grace about the demo").await;
     shot(&client, "04-lead-detail").await;
-    let started = Instant::now();
-    loop {
-        let seen = std::fs::read_to_string(&notifications).unwrap_or_default();
-        if seen.contains("Follow up: Grace Hopper") && seen.contains("Call Grace about the demo") {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(40),
-            "no notification on the bus:\n{seen}"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    let grace = client
+        .execute("return location.hash", vec![])
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    wait_for_notification(
+        &notifications,
+        &["Follow up: Grace Hopper", "Call Grace about the demo"],
+    )
+    .await;
+
+    // Clicking the notification opens Grace's page from anywhere.
+    click_text(&client, "a", "Customers").await;
+    wait_for_text(&client, "h1", "Customers").await;
+    click_notification().await;
+    wait_for_text(&client, "h1", "Grace Hopper").await;
 
     // The notification centre has it too, unread.
     wait_for(&client, "[data-unread]").await;
@@ -476,5 +542,127 @@ async fn a_new_user_works_through_the_app() {
     )
     .await;
 
-    client.close().await.unwrap();
+    // Every screen in both themes, at the default size and at 1024 px wide.
+    let screens = [
+        ("#/", "Dashboard"),
+        ("#/leads", "Leads"),
+        (grace.as_str(), "Grace Hopper"),
+        ("#/pipeline", "Pipeline"),
+        ("#/unclaimed", "Unclaimed"),
+        ("#/reminders", "Reminders"),
+        ("#/tasks", "Tasks"),
+        ("#/customers", "Customers"),
+        ("#/import", "Import leads"),
+        ("#/reports", "Reports"),
+        ("#/users", "Users"),
+        ("#/settings", "Settings"),
+    ];
+    for (theme, label) in [("light", "Light"), ("dark", "Dark")] {
+        visit(&client, "#/settings", "Settings").await;
+        click_text(&client, "label", label).await;
+        for width in [1280, 1024] {
+            client.set_window_size(width, 820).await.unwrap();
+            for (i, (hash, heading)) in screens.iter().enumerate() {
+                visit(&client, hash, heading).await;
+                shot(&client, &format!("tour-{theme}-{width}-{i:02}")).await;
+            }
+        }
+        client
+            .execute(
+                "document.body.dispatchEvent(new KeyboardEvent('keydown', { key: '?', bubbles: true }))",
+                vec![],
+            )
+            .await
+            .unwrap();
+        wait_for_text(&client, "[role=dialog]", "Keyboard shortcuts").await;
+        shot(&client, &format!("tour-{theme}-help")).await;
+        client
+            .execute(
+                "document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }))",
+                vec![],
+            )
+            .await
+            .unwrap();
+    }
+    client.set_window_size(1280, 820).await.unwrap();
+
+    // Closing the window keeps Leadlight in the tray: reminders still pop up,
+    // four at once as one notification, and clicking it brings the window
+    // back on the Reminders page.
+    let window = visible_window().expect("the main window is visible");
+    close_window(&window);
+    let started = Instant::now();
+    while visible_window().is_some() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the window stayed open"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let lead_id = grace.trim_start_matches("#/leads/");
+    for n in 1..=4 {
+        let made = client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 window.__TAURI_INTERNALS__.invoke('reminder_create', { input: {
+                     lead_id: arguments[0], message: arguments[1],
+                     due_at: new Date(Date.now() + 3000).toISOString() } })
+                   .then(() => done('ok'), (e) => done(JSON.stringify(e)));",
+                vec![json!(lead_id), json!(format!("Batch reminder {n}"))],
+            )
+            .await
+            .unwrap();
+        assert_eq!(made, json!("ok"));
+    }
+    wait_for_notification(&notifications, &["4 reminders are due"]).await;
+    assert!(
+        visible_window().is_none(),
+        "a notification must not open the window by itself"
+    );
+    click_notification().await;
+    let started = Instant::now();
+    while visible_window().is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the window did not come back"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    wait_for_text(&client, "h1", "Reminders").await;
+    wait_for_text(&client, "main", "Batch reminder 4").await;
+    shot(&client, "14-reminders-after-click").await;
+
+    // With the tray turned off in Settings, closing the window quits.
+    visit(&client, "#/settings", "Settings").await;
+    wait_for(&client, "input[name=close_to_tray]:checked").await;
+    client
+        .find(Locator::Css("input[name=close_to_tray]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "main", "Closing the window quits Leadlight").await;
+    let prefs = std::fs::read_to_string(data.path().join("desktop.json")).unwrap();
+    assert!(prefs.contains("\"close_to_tray\": false"), "{prefs}");
+    let app_running = || {
+        Command::new("pgrep")
+            .args(["-f", "--", &format!("--data-dir {}", data.path().display())])
+            .stdout(Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+    };
+    assert!(app_running(), "pgrep cannot see the app");
+    close_window(&visible_window().expect("the main window is visible"));
+    let started = Instant::now();
+    while app_running() {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the app kept running"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The session's app is gone; ending the session may report that.
+    let _ = client.close().await;
 }

@@ -278,6 +278,8 @@ const TEST_PACKAGES: &[&str] = &[
     "xdotool",
     "imagemagick",
     "poppler-utils",
+    // close_window.py: the e2e presses the window's close button with it.
+    "python3-xlib",
 ];
 
 fn ui_dir() -> PathBuf {

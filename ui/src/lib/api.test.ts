@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { api, ApiError, useTransport } from "./api";
+import { Channel } from "@tauri-apps/api/core";
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { api, ApiError, tauriTransport, useTransport, type Progress } from "./api";
 
 describe("api", () => {
   afterEach(() => useTransport(() => Promise.reject(new Error("no transport in tests"))));
@@ -33,5 +35,22 @@ describe("api", () => {
   it("wraps anything else as an internal error", () => {
     expect(ApiError.from("boom").code).toBe("internal");
     expect(ApiError.from(undefined).message).toBe("Something went wrong.");
+  });
+
+  it("hands a progress callback to Tauri as a channel whose messages reach it", async () => {
+    (globalThis as { window?: unknown }).window ??= globalThis;
+    mockIPC((command, args) => {
+      const channel = (args as { onProgress: Channel<Progress> }).onProgress;
+      expect(command).toBe("export_leads_csv");
+      expect(channel).toBeInstanceOf(Channel);
+      channel.onmessage({ done: 500, total: 1000 });
+      channel.onmessage({ done: 1000, total: 1000 });
+      return { rows: 1000 };
+    });
+    useTransport(tauriTransport);
+    const seen: Progress[] = [];
+    const done = await api.exportLeadsCsv({}, "/tmp/leads.csv", (p) => seen.push(p));
+    expect(done.rows).toBe(1000);
+    expect(seen).toEqual([{ done: 500, total: 1000 }, { done: 1000, total: 1000 }]);
   });
 });

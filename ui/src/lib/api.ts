@@ -1,10 +1,11 @@
 // The one module that talks to Leadlight. The desktop app uses Tauri's
 // `invoke`; the team server's web mode will plug an HTTP transport in here.
 
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
 import type {
   Activity, AppStatus, Customer, ImportBatch, ImportPreview, ImportReport, Inbox, Dashboard, FieldError, Lead, LeadDetail, LeadQuery,
-  NewLead, Note, Page, Reminder, Task, User,
+  NewLead, Note, Page, Reminder, Task, User, DesktopPrefs,
 } from "./types";
 
 /** The core's error, as every command rejects with it. */
@@ -34,9 +35,34 @@ export class ApiError extends Error {
 
 export type Transport = (command: string, args: Record<string, unknown>) => Promise<unknown>;
 
-const tauri: Transport = (command, args) => invoke(command, args);
+/** Progress of a long export or import. */
+export type Progress = { done: number; total: number };
+export type OnProgress = (progress: Progress) => void;
 
-let transport: Transport = tauri;
+// A function argument (a progress callback) travels as a Tauri channel.
+export const tauriTransport: Transport = (command, args) => {
+  const wired: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(args)) {
+    if (typeof value === "function") {
+      const channel = new Channel<unknown>();
+      channel.onmessage = value as (message: unknown) => void;
+      wired[key] = channel;
+    } else wired[key] = value;
+  }
+  return invoke(command, wired);
+};
+
+const noProgress: OnProgress = () => {};
+
+/** Call `open` with a page (a "#/..." route) whenever the desktop shell asks
+ * for one, such as when a reminder's notification is clicked. */
+export function onOpenPage(open: (page: string) => void): void {
+  if (transport === tauriTransport && "__TAURI_INTERNALS__" in window) {
+    void listen<string>("open-page", (event) => open(event.payload));
+  }
+}
+
+let transport: Transport = tauriTransport;
 
 /** Swap the transport (tests; the server's web mode). */
 export function useTransport(next: Transport): void {
@@ -105,13 +131,19 @@ export const api = {
   markAllRead: () => call<number>("notifications_read_all"),
 
   importPreview: (path: string) => call<ImportPreview>("import_preview", { path }),
-  importRun: (path: string, mapping: Record<string, string>) => call<ImportReport>("import_run", { path, mapping }),
+  importRun: (path: string, mapping: Record<string, string>, onProgress = noProgress) =>
+    call<ImportReport>("import_run", { path, mapping, onProgress }),
   importUndo: (batch: string) => call<{ removed: number }>("import_undo", { batch }),
   imports: () => call<ImportBatch[]>("imports_list"),
   exportAnalyticsXlsx: (path: string) => call<{ rows: number }>("export_analytics_xlsx", { query: {}, path }),
   exportAnalyticsCsv: (path: string) => call<{ rows: number }>("export_analytics_csv", { query: {}, path }),
   reportPdf: (month: string, path: string) => call<void>("report_pdf", { month, path }),
 
-  exportLeadsCsv: (query: LeadQuery, path: string) => call<{ rows: number }>("export_leads_csv", { query, path }),
-  exportLeadsXlsx: (query: LeadQuery, path: string) => call<{ rows: number }>("export_leads_xlsx", { query, path }),
+  exportLeadsCsv: (query: LeadQuery, path: string, onProgress = noProgress) =>
+    call<{ rows: number }>("export_leads_csv", { query, path, onProgress }),
+  exportLeadsXlsx: (query: LeadQuery, path: string, onProgress = noProgress) =>
+    call<{ rows: number }>("export_leads_xlsx", { query, path, onProgress }),
+
+  desktopPrefs: () => call<DesktopPrefs>("desktop_prefs"),
+  setDesktopPrefs: (input: DesktopPrefs) => call<DesktopPrefs>("desktop_prefs_set", { input }),
 };

@@ -211,3 +211,6 @@ export interface ImportBatch {
   undone_at: string | null;
   created_at: string;
 }
+
+/** Preferences of this desktop installation. */
+export type DesktopPrefs = { close_to_tray: boolean };
