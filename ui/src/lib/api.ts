@@ -1,11 +1,13 @@
 // The one module that talks to Leadlight. The desktop app uses Tauri's
-// `invoke`; the team server's web mode will plug an HTTP transport in here.
+// `invoke`; in a browser main.ts plugs in the HTTP transport (http.ts) with
+// `useWeb`, and the few things a browser does differently (files, live events,
+// a session that can end) are reached through here too.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type {
   Activity, AppStatus, Customer, ImportBatch, ImportPreview, ImportReport, Inbox, Dashboard, FieldError, Lead, LeadDetail, LeadQuery,
-  NewLead, Note, Page, Reminder, Task, User, DesktopPrefs,
+  NewLead, Note, Page, Reminder, Task, User, DesktopPrefs, AppNotification,
 } from "./types";
 
 /** The core's error, as every command rejects with it. */
@@ -64,10 +66,56 @@ export function onOpenPage(open: (page: string) => void): void {
 
 let transport: Transport = tauriTransport;
 
-/** Swap the transport (tests; the server's web mode). */
+/** Swap the transport (tests). */
 export function useTransport(next: Transport): void {
   transport = next;
 }
+
+/** Where the UI runs: the desktop shell has native dialogs and a tray; a
+ * browser downloads and uploads files instead. Set once, before mounting. */
+export type Platform = "desktop" | "web";
+export let platform: Platform = "desktop";
+
+/** A push from the server: a new notification, or a reminder falling due. */
+export type LiveEvent =
+  | { event: "notification"; data: AppNotification }
+  | { event: "reminder"; data: Reminder };
+/** Follow live events until the returned function is called. */
+export type Live = (onEvent: (event: LiveEvent) => void) => () => void;
+
+// The desktop's notifier pops reminders up natively; the bell polls there.
+let live: Live = () => () => {};
+
+/** Run in a browser against the team server. */
+export function useWeb(web: { transport: Transport; live: Live }): void {
+  platform = "web";
+  transport = web.transport;
+  live = web.live;
+}
+
+/** Follow the server's pushes while signed in (web mode; a no-op in the desktop). */
+export function followLive(onEvent: (event: LiveEvent) => void): () => void {
+  return live(onEvent);
+}
+
+const endedListeners = new Set<() => void>();
+
+/** Call `listener` when the session ends behind the UI's back (web mode: the
+ * server refused to refresh it), so the app can ask to sign in again. */
+export function onSessionEnded(listener: () => void): () => void {
+  endedListeners.add(listener);
+  return () => endedListeners.delete(listener);
+}
+
+/** Tell the app its session has ended (the web transport calls this). */
+export function sessionEnded(): void {
+  for (const listener of endedListeners) listener();
+}
+
+/** A file to import: a path picked in the desktop, a picked File in a browser. */
+export type FileSource = string | File;
+
+export const fileName = (source: FileSource): string => (typeof source === "string" ? source : source.name);
 
 async function call<T>(command: string, args: Record<string, unknown> = {}): Promise<T> {
   try {
@@ -130,11 +178,13 @@ export const api = {
   markRead: (id: string) => call<void>("notification_read", { id }),
   markAllRead: () => call<number>("notifications_read_all"),
 
-  importPreview: (path: string) => call<ImportPreview>("import_preview", { path }),
-  importRun: (path: string, mapping: Record<string, string>, onProgress = noProgress) =>
-    call<ImportReport>("import_run", { path, mapping, onProgress }),
+  importPreview: (file: FileSource) => call<ImportPreview>("import_preview", { path: file }),
+  importRun: (file: FileSource, mapping: Record<string, string>, onProgress = noProgress) =>
+    call<ImportReport>("import_run", { path: file, mapping, onProgress }),
   importUndo: (batch: string) => call<{ removed: number }>("import_undo", { batch }),
   imports: () => call<ImportBatch[]>("imports_list"),
+  // An export's `path` is where it goes: a file path in the desktop, the
+  // download's file name in a browser (see files.ts).
   exportAnalyticsXlsx: (path: string) => call<{ rows: number }>("export_analytics_xlsx", { query: {}, path }),
   exportAnalyticsCsv: (path: string) => call<{ rows: number }>("export_analytics_csv", { query: {}, path }),
   reportPdf: (month: string, path: string) => call<void>("report_pdf", { month, path }),

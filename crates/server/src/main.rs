@@ -1,0 +1,120 @@
+//! `leadlight-server`: the team server. Flags and their environment variables
+//! are documented by `leadlight-server --help`.
+
+use clap::Parser;
+use leadlight_core::{Store, StoreOptions, data_dir};
+use leadlight_server::{RateConfig, Settings};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Leadlight's team server: the REST API (docs at /api/docs) and the web UI
+/// at /, over an embedded SQLite database.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Address and port to listen on (port 0 picks a free one; the address
+    /// in use is printed on start).
+    #[arg(long, env = "LEADLIGHT_BIND", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+
+    /// The data folder holding the database (default: a "server" folder in
+    /// the platform's app data folder).
+    #[arg(long, env = "LEADLIGHT_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// A file whose contents (at least 32 bytes) sign access tokens. Without
+    /// it the database keeps a random secret of its own.
+    #[arg(long, env = "LEADLIGHT_JWT_SECRET_FILE")]
+    jwt_secret_file: Option<PathBuf>,
+
+    /// An origin (scheme://host[:port]) whose pages may call the API; repeat
+    /// or comma-separate for several. CORS is off without one.
+    #[arg(long, env = "LEADLIGHT_CORS_ORIGIN", value_delimiter = ',')]
+    cors_origin: Vec<String>,
+
+    /// Sign-in, registration, refresh and enquiry attempts a client address
+    /// may make at once ...
+    #[arg(long, env = "LEADLIGHT_RATE_BURST", default_value_t = 10)]
+    rate_burst: u32,
+
+    /// ... and the seconds after which one more is allowed.
+    #[arg(long, env = "LEADLIGHT_RATE_PERIOD_SECONDS", default_value_t = 6)]
+    rate_period_seconds: u64,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("leadlight-server: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> Result<(), String> {
+    let dir = args
+        .data_dir
+        .or_else(|| data_dir::resolve(None).map(|d| d.join("server")))
+        .ok_or("no data folder; pass --data-dir DIR or set LEADLIGHT_DATA_DIR")?;
+    let token_secret = match &args.jwt_secret_file {
+        Some(file) => Some(
+            std::fs::read(file)
+                .map(|bytes| bytes.trim_ascii().to_vec())
+                .map_err(|e| format!("cannot read --jwt-secret-file {}: {e}", file.display()))?,
+        ),
+        None => None,
+    };
+    let store = Store::open_with(
+        data_dir::database_path(&dir),
+        StoreOptions {
+            token_secret,
+            ..StoreOptions::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let cors_origins = args
+        .cors_origin
+        .iter()
+        .filter(|o| !o.trim().is_empty())
+        .map(|o| {
+            o.trim()
+                .parse()
+                .map_err(|_| format!("--cors-origin {o:?} is not a valid origin"))
+        })
+        .collect::<Result<_, _>>()?;
+    let settings = Settings {
+        cors_origins,
+        rate: RateConfig {
+            burst: args.rate_burst.max(1),
+            every: Duration::from_secs(args.rate_period_seconds.max(1)),
+        },
+    };
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.bind)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
+        let address = listener.local_addr().map_err(|e| e.to_string())?;
+        // The first line on stdout, for scripts and tests that bind port 0.
+        #[allow(clippy::print_stdout)]
+        {
+            println!("listening on http://{address}");
+        }
+        tracing::info!(data = %dir.display(), "Leadlight server on http://{address} (docs at /api/docs)");
+        leadlight_server::serve(listener, leadlight_server::app(store, &settings), async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())
+    })
+}

@@ -1,0 +1,150 @@
+//! The notification centre, and its live stream (Server-Sent Events).
+
+use super::{Api, gone, ok};
+use crate::error::ApiError;
+use crate::extract::{Auth, Path, Query, bearer};
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::{get, put};
+use futures_util::Stream;
+use leadlight_core::ids::NotificationId;
+use leadlight_core::notifications::{self, Inbox, Notification};
+use leadlight_core::reminders::{self, Reminder};
+use leadlight_core::{Actor, CoreResult, PageRequest, Store, accounts};
+use serde::Serialize;
+use std::convert::Infallible;
+use std::time::Duration;
+
+/// How often a stream looks for due reminders and new notifications.
+const TICK: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Serialize)]
+pub struct Unread {
+    pub unread: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Marked {
+    pub marked: usize,
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/notifications", get(inbox))
+        .route("/notifications/unread-count", get(unread))
+        .route("/notifications/read-all", put(read_all))
+        .route("/notifications/stream", get(stream))
+        .route("/notifications/{id}/read", put(read))
+}
+
+async fn inbox(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Query(page): Query<PageRequest>,
+) -> Api<Inbox> {
+    ok(s.run(move |st| notifications::inbox(st, &a, page)).await)
+}
+
+async fn unread(State(s): State<AppState>, Auth(a): Auth) -> Api<Unread> {
+    ok(s.run(move |st| {
+        Ok(Unread {
+            unread: notifications::unread_count(st, &a)?,
+        })
+    })
+    .await)
+}
+
+async fn read(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path(id): Path<NotificationId>,
+) -> Result<StatusCode, ApiError> {
+    gone(s.run(move |st| notifications::mark_read(st, &a, id)).await)
+}
+
+async fn read_all(State(s): State<AppState>, Auth(a): Auth) -> Api<Marked> {
+    ok(s.run(move |st| {
+        Ok(Marked {
+            marked: notifications::mark_all_read(st, &a)?,
+        })
+    })
+    .await)
+}
+
+/// What one tick found for the stream's user.
+enum Found {
+    Reminder(Reminder),
+    Notification(Notification),
+}
+
+/// `event: reminder` when one of the user's reminders falls due (it is marked
+/// notified as it is sent, so one tab gets it once), `event: notification` for
+/// each new entry of the centre. The stream ends when the access token does
+/// (expiry, sign-out); the client reconnects with a fresh one.
+async fn stream(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    headers: HeaderMap,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let token = bearer(&headers).unwrap_or_default();
+    let (tx, rx) = tokio::sync::mpsc::channel::<Event>(64);
+    tokio::spawn(async move {
+        let mut seen = s.run(move |st| newest(st, &actor)).await.ok().flatten();
+        loop {
+            let token = token.clone();
+            let since = seen;
+            let found = s.run(move |st| tick(st, &token, since)).await;
+            let Ok(found) = found else { break };
+            for item in found {
+                let event = match item {
+                    Found::Reminder(r) => Event::default().event("reminder").json_data(&r),
+                    Found::Notification(n) => {
+                        seen = Some(n.id);
+                        Event::default().event("notification").json_data(&n)
+                    }
+                };
+                let Ok(event) = event else { continue };
+                if tx.send(event).await.is_err() {
+                    return; // the client went away
+                }
+            }
+            if tx.is_closed() {
+                return;
+            }
+            tokio::time::sleep(TICK).await;
+        }
+    });
+    let events = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|event| (Ok(event), rx))
+    });
+    Sse::new(events).keep_alive(KeepAlive::default())
+}
+
+/// The newest notification the user already has.
+fn newest(store: &Store, actor: &Actor) -> CoreResult<Option<NotificationId>> {
+    let page = notifications::inbox(store, actor, PageRequest::new(1, 1))?;
+    Ok(page.window.items.first().map(|n| n.id))
+}
+
+fn tick(store: &Store, token: &str, since: Option<NotificationId>) -> CoreResult<Vec<Found>> {
+    let actor = accounts::authenticate(store, Some(token))?;
+    let mut found = Vec::new();
+    for due in reminders::due_for_notification(store, &actor)? {
+        found.push(Found::Reminder(reminders::mark_notified(
+            store, &actor, due.id,
+        )?));
+    }
+    let page = notifications::inbox(store, &actor, PageRequest::new(1, 50))?;
+    let mut fresh: Vec<Notification> = page
+        .window
+        .items
+        .into_iter()
+        .take_while(|n| Some(n.id) != since)
+        .collect();
+    fresh.reverse(); // oldest first
+    found.extend(fresh.into_iter().map(Found::Notification));
+    Ok(found)
+}

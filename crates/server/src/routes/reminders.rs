@@ -1,0 +1,90 @@
+//! Follow-up reminders: today's, overdue and upcoming; done and snooze.
+
+use super::{Api, Created, created, gone, ok};
+use crate::error::ApiError;
+use crate::extract::{Auth, Body, Path, Query};
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use leadlight_core::PageRequest;
+use leadlight_core::ids::ReminderId;
+use leadlight_core::reminders::{self, NewReminder, Reminder, ReminderPatch};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+pub struct Snooze {
+    /// An RFC 3339 instant.
+    pub until: String,
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/reminders", post(create))
+        .route("/reminders/today", get(today))
+        .route("/reminders/overdue", get(overdue))
+        .route("/reminders/upcoming", get(upcoming))
+        .route("/reminders/{id}", put(update).delete(remove))
+        .route("/reminders/{id}/complete", post(complete))
+        .route("/reminders/{id}/snooze", post(snooze))
+}
+
+async fn create(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Body(input): Body<NewReminder>,
+) -> Result<Created<Reminder>, ApiError> {
+    created(s.run(move |st| reminders::create(st, &a, input)).await)
+}
+
+async fn today(State(s): State<AppState>, Auth(a): Auth) -> Api<Vec<Reminder>> {
+    ok(s.run(move |st| reminders::today(st, &a)).await)
+}
+
+async fn overdue(State(s): State<AppState>, Auth(a): Auth) -> Api<Vec<Reminder>> {
+    ok(s.run(move |st| reminders::overdue(st, &a)).await)
+}
+
+async fn upcoming(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Query(page): Query<PageRequest>,
+) -> Api<Vec<Reminder>> {
+    ok(s.run(move |st| reminders::upcoming(st, &a, page)).await)
+}
+
+async fn update(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path(id): Path<ReminderId>,
+    Body(p): Body<ReminderPatch>,
+) -> Api<Reminder> {
+    ok(s.run(move |st| reminders::update(st, &a, id, p)).await)
+}
+
+async fn remove(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path(id): Path<ReminderId>,
+) -> Result<StatusCode, ApiError> {
+    gone(s.run(move |st| reminders::delete(st, &a, id)).await)
+}
+
+async fn complete(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path(id): Path<ReminderId>,
+) -> Api<Reminder> {
+    ok(s.run(move |st| reminders::complete(st, &a, id)).await)
+}
+
+async fn snooze(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path(id): Path<ReminderId>,
+    Body(b): Body<Snooze>,
+) -> Api<Reminder> {
+    ok(s.run(move |st| reminders::snooze(st, &a, id, &b.until))
+        .await)
+}
