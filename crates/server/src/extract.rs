@@ -31,6 +31,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
                 CoreError::invalid("body", "must be JSON (Content-Type: application/json)"),
             ));
         }
+        // Refused before a byte of the body is read, so a client that sent
+        // `Expect: 100-continue` (curl does for large bodies) hears it at once.
+        let declared = req
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+        if declared.is_some_and(|length| length > crate::limits::JSON_BODY) {
+            return Err(ApiError::too_large(crate::limits::JSON_BODY));
+        }
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(body_rejection)?;
@@ -69,8 +78,23 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
         let query = parts.uri.query().unwrap_or("");
         serde_html_form::from_str(query)
             .map(Query)
-            .map_err(|e| named(".".into(), &e.to_string()))
+            .map_err(|e| named(culprit::<T>(query), &e.to_string()))
     }
+}
+
+/// The query parameter that makes `query` fail to parse as `T`: the first
+/// one whose removal makes it parse (serde_html_form's errors do not say).
+fn culprit<T: DeserializeOwned>(query: &str) -> String {
+    let pairs: Vec<(String, String)> = serde_html_form::from_str(query).unwrap_or_default();
+    for (key, _) in &pairs {
+        let rest: Vec<&(String, String)> = pairs.iter().filter(|(k, _)| k != key).collect();
+        if let Ok(without) = serde_html_form::to_string(&rest)
+            && serde_html_form::from_str::<T>(&without).is_ok()
+        {
+            return key.clone();
+        }
+    }
+    ".".into()
 }
 
 /// A validation error for `path` (serde's path, "." at the top) whose serde
