@@ -20,20 +20,25 @@ use sha2::{Digest, Sha256};
 
 /// A new account, as typed into the sign-up form.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Registration {
     pub name: String,
     pub email: String,
+    #[cfg_attr(feature = "openapi", schema(format = Password))]
     pub password: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Credentials {
     pub email: String,
+    #[cfg_attr(feature = "openapi", schema(format = Password))]
     pub password: String,
 }
 
 /// What a successful sign-in (or refresh) hands the client.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignedIn {
     pub access_token: String,
     pub access_expires_at: Timestamp,

@@ -38,6 +38,7 @@ impl ActivityKind {
 
 /// One entry of a lead's timeline.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Activity {
     pub id: ActivityId,
     pub lead_id: LeadId,
@@ -170,6 +171,7 @@ pub fn list_for_lead(
 
 /// A call, meeting or email logged by hand.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LogActivity {
     /// "call", "meeting" or "email".
     pub kind: String,

@@ -46,6 +46,7 @@ text_enum!(
 
 /// Whose figures: everyone's (Admins, Managers) or the actor's own leads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Scope {
     Everyone,
@@ -73,6 +74,7 @@ impl Scope {
 
 /// What the dashboard is asked for; all optional.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct DashboardQuery {
     /// daily (default), weekly or monthly.
     pub bucket: Option<String>,
@@ -84,6 +86,7 @@ pub struct DashboardQuery {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Cards {
     pub total_leads: i64,
     pub new_today: i64,
@@ -92,27 +95,34 @@ pub struct Cards {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Count<K> {
     pub key: K,
     pub count: i64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Point {
     /// The bucket's first day, in the user's time zone.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub start: NaiveDate,
     pub count: i64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OverTime {
     pub bucket: Bucket,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub from: NaiveDate,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub to: NaiveDate,
     pub points: Vec<Point>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MonthConversion {
     /// "2026-11"
     pub month: String,
@@ -126,6 +136,7 @@ pub struct MonthConversion {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Conversion {
     /// Which rate the chart draws, and its label.
     pub shown: &'static str,
@@ -135,6 +146,7 @@ pub struct Conversion {
 
 /// Everything the dashboard's first paint needs.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Dashboard {
     pub generated_at: Timestamp,
     pub time_zone: String,

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable)]
 #[diesel(table_name = customers)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Customer {
     pub id: CustomerId,
     pub lead_id: LeadId,
@@ -30,6 +31,7 @@ pub struct Customer {
 
 /// A partial edit; `null` clears an optional field.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CustomerPatch {
     pub name: Option<String>,
     #[serde(default, deserialize_with = "crate::fields::present")]
@@ -41,6 +43,7 @@ pub struct CustomerPatch {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct CustomerQuery {
     #[serde(default)]
     pub page: Option<u32>,

@@ -23,6 +23,7 @@ const INTEREST_MAX: usize = 100;
 
 /// What a visitor sends through the website's form.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Enquiry {
     pub name: String,
     pub email: Option<String>,
@@ -37,6 +38,7 @@ pub struct Enquiry {
 
 /// The receipt a visitor gets: no lead details leave the store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnquiryReceipt {
     pub lead_id: LeadId,
 }

@@ -9,6 +9,7 @@ use serde::{Serialize, Serializer};
 
 /// The stable, machine-readable kind of an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     Validation,
@@ -36,6 +37,7 @@ impl ErrorCode {
 
 /// One rejected input field and why, in words a user can act on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub field: String,
     pub message: String,

@@ -188,10 +188,15 @@ impl ContactEdits {
 
 /// A page request: 1-based page, 1 to 200 items.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct PageRequest {
+    /// The page, from 1 (default 1).
     #[serde(default = "PageRequest::first")]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, default = 1))]
     pub page: u32,
+    /// Items per page, 1 to 200 (default 50).
     #[serde(default = "PageRequest::default_limit")]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200, default = 50))]
     pub limit: u32,
 }
 
@@ -242,6 +247,7 @@ impl PageRequest {
 
 /// One page of a list, with the total the filters match.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub page: u32,
@@ -262,6 +268,7 @@ impl<T> Page<T> {
 
 /// One page of a feed too long to count: the items and whether more follow.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Window<T> {
     pub items: Vec<T>,
     pub page: u32,

@@ -17,6 +17,15 @@ macro_rules! id_type {
             Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash,
             Serialize, Deserialize, AsExpression, FromSqlRow,
         )]
+        #[cfg_attr(
+            feature = "openapi",
+            derive(utoipa::ToSchema),
+            schema(
+                value_type = String,
+                format = "uuid",
+                description = concat!("Identifies one ", $what, " (a UUIDv7 string).")
+            )
+        )]
         #[diesel(sql_type = Text)]
         #[serde(transparent)]
         pub struct $name(Uuid);

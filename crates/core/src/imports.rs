@@ -41,9 +41,11 @@ pub type Mapping = BTreeMap<ImportField, String>;
 
 /// What the import wizard shows before anything is written.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Preview {
     pub headers: Vec<String>,
     /// The proposed mapping, from the headers' names.
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<ImportField, String>))]
     pub mapping: Mapping,
     /// The first rows, as read.
     pub sample: Vec<Vec<String>>,
@@ -51,6 +53,7 @@ pub struct Preview {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum RowOutcome {
     Created {
@@ -72,6 +75,7 @@ pub enum RowOutcome {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportReport {
     pub batch_id: ImportBatchId,
     pub rows: u64,
@@ -83,6 +87,7 @@ pub struct ImportReport {
 
 /// An earlier import, for the list the wizard offers to undo.
 #[derive(Debug, Clone, Serialize, PartialEq, Queryable, Selectable)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[diesel(table_name = import_batches)]
 pub struct Batch {
     pub id: ImportBatchId,
@@ -603,6 +608,7 @@ pub fn batches(store: &Store, actor: &Actor) -> CoreResult<Vec<Batch>> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UndoReport {
     pub removed: u64,
 }

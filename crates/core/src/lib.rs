@@ -25,6 +25,7 @@ pub mod journal;
 pub mod leads;
 pub mod notes;
 pub mod notifications;
+pub mod outbox;
 pub mod reminders;
 pub mod report;
 pub mod schema;

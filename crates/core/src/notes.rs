@@ -17,6 +17,7 @@ use serde_json::json;
 const BODY_MAX: usize = 20_000;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Note {
     pub id: NoteId,
     pub lead_id: LeadId,

@@ -25,6 +25,7 @@ text_enum!(
 );
 
 #[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[diesel(table_name = notifications)]
 pub struct Notification {
     pub id: NotificationId,
@@ -38,6 +39,7 @@ pub struct Notification {
 
 /// A page of the centre and how many are unread in all.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Inbox {
     #[serde(flatten)]
     pub window: Window<Notification>,

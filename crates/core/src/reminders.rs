@@ -22,6 +22,7 @@ const MESSAGE_MAX: usize = 1_000;
 
 /// Where a reminder is in its life. A done reminder is never notified again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ReminderState {
     Pending { notified_at: Option<Timestamp> },
@@ -29,6 +30,7 @@ pub enum ReminderState {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reminder {
     pub id: ReminderId,
     pub lead_id: LeadId,
@@ -73,6 +75,7 @@ pub(crate) struct NewReminderRow<'a> {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewReminder {
     pub lead_id: Option<LeadId>,
     /// When to remind: an RFC 3339 instant.
@@ -84,6 +87,7 @@ pub struct NewReminder {
 
 /// A partial edit; a new `due_at` (a snooze) makes the reminder notify again.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReminderPatch {
     pub due_at: Option<String>,
     pub message: Option<String>,

@@ -43,6 +43,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    email_deliveries (subject) {
+        subject -> Text,
+        sent_at -> BigInt,
+    }
+}
+
+diesel::table! {
     import_batches (id) {
         id -> Text,
         created_by -> Text,
@@ -227,6 +234,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     activities,
     change_journal,
     customers,
+    email_deliveries,
     import_batches,
     lead_events_hourly,
     lead_tags,

@@ -26,6 +26,7 @@ text_enum!(
 );
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Task {
     pub id: TaskId,
     pub title: String,
@@ -73,6 +74,7 @@ struct NewTaskRow {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewTask {
     pub title: String,
     pub description: Option<String>,
@@ -85,6 +87,7 @@ pub struct NewTask {
 
 /// A partial edit; `due_at: null` removes the due time.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskPatch {
     pub title: Option<String>,
     pub description: Option<String>,
@@ -94,6 +97,7 @@ pub struct TaskPatch {
 
 /// Which tasks to list.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct TaskQuery {
     /// "me" or a user id; Agents always see only their own.
     pub assignee: Option<String>,

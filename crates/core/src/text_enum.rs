@@ -3,14 +3,18 @@
 
 /// Declares a fieldless enum with its text form, `FromStr` (case-insensitive,
 /// with a message listing the allowed values) and Diesel text mapping.
+// `$text` is a `tt` (a string literal in every use) rather than a `literal`:
+// a `literal` reaches derive macros wrapped in an invisible group, and
+// utoipa's then misses the `rename`.
 macro_rules! text_enum {
-    ($(#[$doc:meta])* $name:ident, $what:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident, $what:literal { $($variant:ident => $text:tt),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(
             Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
             serde::Serialize, serde::Deserialize,
             diesel::expression::AsExpression, diesel::deserialize::FromSqlRow,
         )]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[diesel(sql_type = diesel::sql_types::Text)]
         pub enum $name {
             $(#[serde(rename = $text)] $variant),+

@@ -25,6 +25,11 @@ use std::fmt;
     AsExpression,
     FromSqlRow,
 )]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(value_type = String, format = DateTime, example = "2026-11-24T09:30:12.345Z")
+)]
 #[diesel(sql_type = BigInt)]
 #[serde(from = "DateTime<Utc>", into = "DateTime<Utc>")]
 pub struct Timestamp(i64);

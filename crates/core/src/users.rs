@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// A user as others see them (never the password hash).
 #[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[diesel(table_name = users)]
 pub struct User {
     pub id: UserId,
@@ -27,6 +28,7 @@ pub struct User {
 
 /// Input for creating a user. `role` and `time_zone` are text as typed.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewUser {
     pub name: String,
     pub email: String,
@@ -35,6 +37,7 @@ pub struct NewUser {
     /// An initial password (an Admin creating an account). Without one the
     /// account cannot sign in until an Admin sets it.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = Password))]
     pub password: Option<String>,
 }
 
@@ -304,6 +307,7 @@ pub fn list(store: &Store, actor: &Actor) -> CoreResult<Vec<User>> {
 /// An edit to an account: name and email (the user themself or an Admin),
 /// role (an Admin).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserPatch {
     pub name: Option<String>,
     pub email: Option<String>,

@@ -4,11 +4,13 @@
 mod error;
 mod extract;
 mod limits;
+mod mailer;
 mod routes;
 mod state;
 mod web;
 
 pub use limits::RateConfig;
+pub use mailer::{MailSettings, Security, spawn as start_mailer};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

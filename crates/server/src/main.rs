@@ -3,7 +3,7 @@
 
 use clap::Parser;
 use leadlight_core::{Store, StoreOptions, data_dir};
-use leadlight_server::{RateConfig, Settings};
+use leadlight_server::{MailSettings, RateConfig, Security, Settings};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +42,66 @@ struct Args {
     /// ... and the seconds after which one more is allowed.
     #[arg(long, env = "LEADLIGHT_RATE_PERIOD_SECONDS", default_value_t = 6)]
     rate_period_seconds: u64,
+
+    /// An SMTP server to email due reminders and new assignments through;
+    /// email is off without one.
+    #[arg(long, env = "LEADLIGHT_SMTP_HOST", help_heading = "Email")]
+    smtp_host: Option<String>,
+
+    /// Its port (default: 587 with starttls, 465 with tls, 25 with none).
+    #[arg(long, env = "LEADLIGHT_SMTP_PORT", help_heading = "Email")]
+    smtp_port: Option<u16>,
+
+    /// How the connection is protected.
+    #[arg(
+        long,
+        env = "LEADLIGHT_SMTP_SECURITY",
+        value_enum,
+        default_value = "starttls",
+        help_heading = "Email"
+    )]
+    smtp_security: Security,
+
+    /// The sender, e.g. "Leadlight <crm@example.com>" (required with --smtp-host).
+    #[arg(long, env = "LEADLIGHT_SMTP_FROM", help_heading = "Email")]
+    smtp_from: Option<String>,
+
+    /// User name for SMTP authentication.
+    #[arg(long, env = "LEADLIGHT_SMTP_USERNAME", help_heading = "Email")]
+    smtp_username: Option<String>,
+
+    /// A file holding the SMTP password (kept out of the command line).
+    #[arg(long, env = "LEADLIGHT_SMTP_PASSWORD_FILE", help_heading = "Email")]
+    smtp_password_file: Option<PathBuf>,
+}
+
+/// The email settings, if email is configured.
+fn mail_settings(args: &Args) -> Result<Option<MailSettings>, String> {
+    let Some(host) = args.smtp_host.clone().filter(|h| !h.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let from = args
+        .smtp_from
+        .as_deref()
+        .ok_or("--smtp-from is required with --smtp-host")?
+        .parse()
+        .map_err(|e| format!("--smtp-from: {e}"))?;
+    let password = match &args.smtp_password_file {
+        Some(file) => Some(
+            std::fs::read_to_string(file)
+                .map(|p| p.trim_end_matches(['\r', '\n']).to_owned())
+                .map_err(|e| format!("cannot read --smtp-password-file {}: {e}", file.display()))?,
+        ),
+        None => None,
+    };
+    Ok(Some(MailSettings {
+        host,
+        port: args.smtp_port,
+        security: args.smtp_security,
+        from,
+        username: args.smtp_username.clone(),
+        password,
+    }))
 }
 
 fn main() -> ExitCode {
@@ -62,6 +122,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> Result<(), String> {
+    let mail = mail_settings(&args)?;
     let dir = args
         .data_dir
         .or_else(|| data_dir::resolve(None).map(|d| d.join("server")))
@@ -101,6 +162,9 @@ fn run(args: Args) -> Result<(), String> {
     };
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async move {
+        if let Some(mail) = mail {
+            leadlight_server::start_mailer(store.clone(), mail)?;
+        }
         let listener = tokio::net::TcpListener::bind(args.bind)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;

@@ -54,6 +54,7 @@ const MAX_TAGS: usize = 20;
 
 /// A lead as the UI and the API see it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Lead {
     pub id: LeadId,
     pub name: String,
@@ -175,6 +176,7 @@ pub(crate) fn touch(
 
 /// Input for a new lead, as typed into a form.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewLead {
     pub name: String,
     pub email: Option<String>,
@@ -194,6 +196,7 @@ pub struct NewLead {
 
 /// A partial edit: absent fields stay as they are; `null` clears an optional one.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeadPatch {
     pub name: Option<String>,
     #[serde(default, deserialize_with = "crate::fields::present")]
@@ -207,6 +210,7 @@ pub struct LeadPatch {
 
 /// A lead with what its page shows: notes, the latest activities, reminders.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LeadDetail {
     pub lead: Lead,
     pub notes: Vec<Note>,

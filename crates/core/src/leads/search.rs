@@ -58,6 +58,7 @@ impl std::str::FromStr for OwnerFilter {
 /// A lead list request, as the UI or a query string gives it. Every field is
 /// optional; values are text so a bad one is reported against its field.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct LeadQuery {
     /// Words to find in name, email, company or phone (digits match whatever
     /// the formatting).

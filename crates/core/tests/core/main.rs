@@ -18,6 +18,7 @@ mod imports;
 mod leads;
 mod notes;
 mod notifications;
+mod outbox;
 mod ownership;
 mod reminders;
 mod report;

@@ -1,5 +1,6 @@
 //! Sign-up, sign-in, token refresh and sign-out, and the signed-in user.
 
+use super::openapi::{Conflict, RateLimited, Unauthenticated};
 use super::{Api, Created, created, gone, ok};
 use crate::error::ApiError;
 use crate::extract::{Auth, Body};
@@ -12,31 +13,36 @@ use axum::{Router, middleware};
 use leadlight_core::accounts::{self, Credentials, Registration, SignedIn};
 use leadlight_core::users::{self, User};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Setup {
     /// No account exists yet: the first to register becomes the Admin.
     pub needs_first_account: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct RefreshToken {
     pub refresh_token: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct TimeZone {
+    /// An IANA time zone name such as "Europe/Berlin".
     pub time_zone: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct PasswordChange {
+    #[schema(format = Password)]
     pub current_password: String,
+    #[schema(format = Password)]
     pub new_password: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
+    /// Always "ok".
     pub status: &'static str,
 }
 
@@ -57,10 +63,14 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/auth/me/password", put(change_password))
 }
 
+#[utoipa::path(get, path = "/api/health", tag = "server", security(()),
+    responses((status = 200, description = "The server is up", body = Health)))]
 async fn health() -> axum::Json<Health> {
     axum::Json(Health { status: "ok" })
 }
 
+#[utoipa::path(get, path = "/api/setup", security(()),
+    responses((status = 200, description = "Whether first-run setup is due", body = Setup)))]
 async fn setup(State(s): State<AppState>) -> Api<Setup> {
     ok(s.run(|st| {
         Ok(Setup {
@@ -70,6 +80,9 @@ async fn setup(State(s): State<AppState>) -> Api<Setup> {
     .await)
 }
 
+#[utoipa::path(post, path = "/api/auth/register", security(()), request_body = Registration,
+    responses((status = 201, description = "The new account (the first is an Admin)", body = User),
+        Conflict, RateLimited))]
 async fn register(
     State(s): State<AppState>,
     Body(input): Body<Registration>,
@@ -77,15 +90,24 @@ async fn register(
     created(s.run(move |st| accounts::register(st, input)).await)
 }
 
+#[utoipa::path(post, path = "/api/auth/login", security(()), request_body = Credentials,
+    responses((status = 200, description = "Signed in", body = SignedIn), Unauthenticated,
+        RateLimited))]
 async fn login(State(s): State<AppState>, Body(input): Body<Credentials>) -> Api<SignedIn> {
     ok(s.run(move |st| accounts::login(st, input)).await)
 }
 
+#[utoipa::path(post, path = "/api/auth/refresh", security(()), request_body = RefreshToken,
+    responses(
+        (status = 200, description = "A new token pair; the old refresh token is spent",
+            body = SignedIn), Unauthenticated, RateLimited))]
 async fn refresh(State(s): State<AppState>, Body(input): Body<RefreshToken>) -> Api<SignedIn> {
     ok(s.run(move |st| accounts::refresh(st, &input.refresh_token))
         .await)
 }
 
+#[utoipa::path(post, path = "/api/auth/logout", security(()), request_body = RefreshToken,
+    responses((status = 204, description = "The session ended"), Unauthenticated))]
 async fn logout(
     State(s): State<AppState>,
     Body(input): Body<RefreshToken>,
@@ -96,10 +118,14 @@ async fn logout(
     )
 }
 
+#[utoipa::path(get, path = "/api/auth/me",
+    responses((status = 200, description = "The signed-in user", body = User)))]
 async fn me(State(s): State<AppState>, Auth(a): Auth) -> Api<User> {
     ok(s.run(move |st| users::get(st, &a, a.user_id)).await)
 }
 
+#[utoipa::path(put, path = "/api/auth/me/time-zone", request_body = TimeZone,
+    responses((status = 200, description = "The signed-in user", body = User)))]
 async fn set_time_zone(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -111,6 +137,8 @@ async fn set_time_zone(
     )
 }
 
+#[utoipa::path(put, path = "/api/auth/me/password", request_body = PasswordChange,
+    responses((status = 204, description = "Changed; every session of the user ended"), Conflict))]
 async fn change_password(
     State(s): State<AppState>,
     Auth(a): Auth,

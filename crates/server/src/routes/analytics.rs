@@ -24,6 +24,10 @@ pub fn routes() -> Router<AppState> {
         .route("/activity", get(feed))
 }
 
+#[utoipa::path(get, path = "/api/dashboard", params(DashboardQuery),
+    responses(
+        (status = 200, description = "Everything the dashboard's first paint needs",
+            body = Dashboard)))]
 async fn dashboard(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -32,6 +36,8 @@ async fn dashboard(
     ok(s.run(move |st| analytics::dashboard(st, &a, q)).await)
 }
 
+#[utoipa::path(get, path = "/api/dashboard/cards", params(DashboardQuery),
+    responses((status = 200, description = "The summary cards", body = Cards)))]
 async fn cards(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -41,6 +47,8 @@ async fn cards(
         .await)
 }
 
+#[utoipa::path(get, path = "/api/dashboard/by-status", params(DashboardQuery),
+    responses((status = 200, description = "Leads by status", body = [Count<LeadStatus>])))]
 async fn by_status(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -52,6 +60,8 @@ async fn by_status(
     )
 }
 
+#[utoipa::path(get, path = "/api/dashboard/by-source", params(DashboardQuery),
+    responses((status = 200, description = "Leads by source", body = [Count<LeadSource>])))]
 async fn by_source(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -63,6 +73,8 @@ async fn by_source(
     )
 }
 
+#[utoipa::path(get, path = "/api/dashboard/over-time", params(DashboardQuery),
+    responses((status = 200, description = "New leads per day, week or month", body = OverTime)))]
 async fn over_time(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -74,6 +86,8 @@ async fn over_time(
     )
 }
 
+#[utoipa::path(get, path = "/api/dashboard/conversion", params(DashboardQuery),
+    responses((status = 200, description = "Conversion by month", body = Conversion)))]
 async fn conversion(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -86,6 +100,10 @@ async fn conversion(
 }
 
 /// The recent activity feed across the leads the user sees.
+#[utoipa::path(get, path = "/api/activity", params(PageRequest),
+    responses(
+        (status = 200, description = "Recent activity on the leads the user sees",
+            body = Window<Activity>)))]
 async fn feed(
     State(s): State<AppState>,
     Auth(a): Auth,

@@ -1,5 +1,6 @@
 //! The public enquiry form, and the pool of unclaimed leads it fills.
 
+use super::openapi::{Conflict, NotFound, RateLimited};
 use super::{Api, Created, created, ok};
 use crate::error::ApiError;
 use crate::extract::{Auth, Body, Path, Query};
@@ -25,6 +26,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
 }
 
 /// No sign-in: anyone may send an enquiry (rate limited per address).
+#[utoipa::path(post, path = "/api/enquiries", security(()), request_body = Enquiry,
+    responses((status = 201, description = "Received: a new unclaimed lead", body = EnquiryReceipt),
+        RateLimited))]
 async fn submit(
     State(s): State<AppState>,
     Body(input): Body<Enquiry>,
@@ -32,6 +36,9 @@ async fn submit(
     created(s.run(move |st| enquiries::submit(st, input)).await)
 }
 
+#[utoipa::path(get, path = "/api/enquiries/unclaimed", params(PageRequest),
+    responses(
+        (status = 200, description = "Leads nobody owns yet, newest first", body = Page<Lead>)))]
 async fn unclaimed(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -41,10 +48,15 @@ async fn unclaimed(
 }
 
 /// 409 when someone else claimed it first.
+#[utoipa::path(post, path = "/api/enquiries/{id}/claim", params(("id" = LeadId, Path)),
+    responses((status = 200, description = "The lead, now the user's", body = Lead), NotFound,
+        Conflict))]
 async fn claim(State(s): State<AppState>, Auth(a): Auth, Path(id): Path<LeadId>) -> Api<Lead> {
     ok(s.run(move |st| enquiries::claim(st, &a, id)).await)
 }
 
+#[utoipa::path(get, path = "/api/enquiries/mine", params(LeadQuery),
+    responses((status = 200, description = "The user's own leads", body = Page<Lead>)))]
 async fn mine(
     State(s): State<AppState>,
     Auth(a): Auth,

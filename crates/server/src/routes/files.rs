@@ -1,6 +1,7 @@
 //! Files in and out: lead and analytics exports, the monthly PDF, and CSV
 //! import (preview, import, undo).
 
+use super::openapi::{Binary, Conflict, ImportForm, NotFound, PreviewForm, TooLarge};
 use super::{Api, ok};
 use crate::error::ApiError;
 use crate::extract::{Auth, Path, Query, parse_json};
@@ -20,8 +21,10 @@ use leadlight_core::leads::LeadQuery;
 use leadlight_core::{CoreError, CoreResult, report};
 use serde::Deserialize;
 use tempfile::NamedTempFile;
+use utoipa::IntoParams;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Month {
     /// YYYY-MM; the current month when absent.
     pub month: Option<String>,
@@ -111,6 +114,12 @@ where
     .await
 }
 
+#[utoipa::path(get, path = "/api/export/leads.csv", params(LeadQuery),
+    responses(
+        (status = 200, description = "The leads the filters match, as CSV", content_type = CSV,
+            body = Binary,
+            headers(("content-disposition" = String, description = "attachment; filename=..."),
+                ("x-total-count" = u64, description = "Rows in the file")))))]
 async fn leads_csv(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -125,6 +134,12 @@ async fn leads_csv(
     .await
 }
 
+#[utoipa::path(get, path = "/api/export/leads.xlsx", params(LeadQuery),
+    responses(
+        (status = 200, description = "The leads the filters match, as a spreadsheet",
+            content_type = XLSX, body = Binary,
+            headers(("content-disposition" = String, description = "attachment; filename=..."),
+                ("x-total-count" = u64, description = "Rows in the file")))))]
 async fn leads_xlsx(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -138,6 +153,11 @@ async fn leads_xlsx(
     .await
 }
 
+#[utoipa::path(get, path = "/api/export/analytics.csv", params(DashboardQuery),
+    responses(
+        (status = 200, description = "The dashboard's figures, as CSV", content_type = CSV,
+            body = Binary,
+            headers(("content-disposition" = String, description = "attachment; filename=...")))))]
 async fn analytics_csv(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -150,6 +170,11 @@ async fn analytics_csv(
     .await
 }
 
+#[utoipa::path(get, path = "/api/export/analytics.xlsx", params(DashboardQuery),
+    responses(
+        (status = 200, description = "The dashboard's figures, as a spreadsheet",
+            content_type = XLSX, body = Binary,
+            headers(("content-disposition" = String, description = "attachment; filename=...")))))]
 async fn analytics_xlsx(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -161,6 +186,11 @@ async fn analytics_xlsx(
     .await
 }
 
+#[utoipa::path(get, path = "/api/reports/monthly.pdf", params(Month),
+    responses(
+        (status = 200, description = "The month's report", content_type = "application/pdf",
+            body = Binary,
+            headers(("content-disposition" = String, description = "attachment; filename=...")))))]
 async fn monthly_pdf(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -236,11 +266,21 @@ fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError 
     }
 }
 
+#[utoipa::path(post, path = "/api/import/preview",
+    request_body(content = PreviewForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "The headers, a proposed mapping and the first rows",
+            body = Preview), TooLarge))]
 async fn preview(State(s): State<AppState>, Auth(_a): Auth, form: Form) -> Api<Preview> {
     let upload = read_upload(form).await?;
     ok(s.run(move |_st| imports::preview(&upload.bytes)).await)
 }
 
+#[utoipa::path(post, path = "/api/import/leads",
+    request_body(content = ImportForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "Each row: created, a duplicate or rejected",
+            body = ImportReport), TooLarge))]
 async fn import(State(s): State<AppState>, Auth(a): Auth, form: Form) -> Api<ImportReport> {
     let upload = read_upload(form).await?;
     let mapping = upload
@@ -259,10 +299,15 @@ async fn import(State(s): State<AppState>, Auth(a): Auth, form: Form) -> Api<Imp
     .await)
 }
 
+#[utoipa::path(get, path = "/api/import/batches",
+    responses((status = 200, description = "Earlier imports, newest first", body = Vec<Batch>)))]
 async fn batches(State(s): State<AppState>, Auth(a): Auth) -> Api<Vec<Batch>> {
     ok(s.run(move |st| imports::batches(st, &a)).await)
 }
 
+#[utoipa::path(delete, path = "/api/import/batches/{id}", params(("id" = ImportBatchId, Path)),
+    responses((status = 200, description = "How many leads the undo removed", body = UndoReport),
+        NotFound, Conflict))]
 async fn undo(
     State(s): State<AppState>,
     Auth(a): Auth,

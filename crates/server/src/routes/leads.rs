@@ -1,6 +1,7 @@
 //! Leads: the list with search and filters, one lead with its notes and
 //! timeline, and what can be done to it.
 
+use super::openapi::{Conflict, Forbidden, NotFound};
 use super::{Api, Created, created, gone, ok};
 use crate::error::ApiError;
 use crate::extract::{Auth, Body, Path, Query};
@@ -16,24 +17,26 @@ use leadlight_core::leads::{self, Lead, LeadDetail, LeadPatch, LeadQuery, NewLea
 use leadlight_core::notes::{self, Note};
 use leadlight_core::{Page, PageRequest};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct NewStatus {
+    /// new, contacted, qualified, converted or lost.
     pub status: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct Owner {
     /// The new owner; null returns the lead to the unclaimed pool.
     pub owner: Option<UserId>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct Tags {
     pub tags: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct NewNote {
     pub body: String,
 }
@@ -56,6 +59,9 @@ pub fn routes() -> Router<AppState> {
         .route("/customers/{id}", get(customer).put(customer_update))
 }
 
+#[utoipa::path(get, path = "/api/leads", params(LeadQuery),
+    responses(
+        (status = 200, description = "A page of the leads the user sees", body = Page<Lead>)))]
 async fn list(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -64,6 +70,8 @@ async fn list(
     ok(s.run(move |st| leads::list(st, &a, q)).await)
 }
 
+#[utoipa::path(post, path = "/api/leads", request_body = NewLead,
+    responses((status = 201, description = "The new lead", body = Lead), Forbidden))]
 async fn create(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -72,10 +80,15 @@ async fn create(
     created(s.run(move |st| leads::create(st, &a, input)).await)
 }
 
+#[utoipa::path(get, path = "/api/leads/{id}", params(("id" = LeadId, Path)),
+    responses((status = 200, description = "The lead with its page", body = LeadDetail), NotFound))]
 async fn read(State(s): State<AppState>, Auth(a): Auth, Path(id): Path<LeadId>) -> Api<LeadDetail> {
     ok(s.run(move |st| leads::open(st, &a, id)).await)
 }
 
+#[utoipa::path(put, path = "/api/leads/{id}", params(("id" = LeadId, Path)),
+    request_body = LeadPatch,
+    responses((status = 200, description = "The lead", body = Lead), NotFound))]
 async fn update(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -85,6 +98,8 @@ async fn update(
     ok(s.run(move |st| leads::update(st, &a, id, p)).await)
 }
 
+#[utoipa::path(delete, path = "/api/leads/{id}", params(("id" = LeadId, Path)),
+    responses((status = 204, description = "Deleted (a tombstone)"), Forbidden, NotFound))]
 async fn remove(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -93,6 +108,9 @@ async fn remove(
     gone(s.run(move |st| leads::delete(st, &a, id)).await)
 }
 
+#[utoipa::path(patch, path = "/api/leads/{id}/status", params(("id" = LeadId, Path)),
+    request_body = NewStatus,
+    responses((status = 200, description = "The lead", body = Lead), NotFound))]
 async fn set_status(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -103,6 +121,9 @@ async fn set_status(
         .await)
 }
 
+#[utoipa::path(put, path = "/api/leads/{id}/assign", params(("id" = LeadId, Path)),
+    request_body = Owner,
+    responses((status = 200, description = "The lead", body = Lead), Forbidden, NotFound))]
 async fn assign(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -112,6 +133,9 @@ async fn assign(
     ok(s.run(move |st| leads::assign(st, &a, id, b.owner)).await)
 }
 
+#[utoipa::path(post, path = "/api/leads/{id}/convert", params(("id" = LeadId, Path)),
+    responses((status = 201, description = "The customer it became", body = Customer), NotFound,
+        Conflict))]
 async fn convert(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -120,6 +144,9 @@ async fn convert(
     created(s.run(move |st| leads::convert(st, &a, id)).await)
 }
 
+#[utoipa::path(post, path = "/api/leads/{id}/tags", params(("id" = LeadId, Path)),
+    request_body = Tags,
+    responses((status = 200, description = "The lead", body = Lead), NotFound))]
 async fn add_tags(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -129,6 +156,10 @@ async fn add_tags(
     ok(s.run(move |st| leads::add_tags(st, &a, id, b.tags)).await)
 }
 
+#[utoipa::path(delete, path = "/api/leads/{id}/tags/{tag}",
+    params(("id" = LeadId, Path),
+        ("tag" = String, Path, description = "The tag, as the lead has it")),
+    responses((status = 200, description = "The lead", body = Lead), NotFound))]
 async fn remove_tag(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -137,6 +168,9 @@ async fn remove_tag(
     ok(s.run(move |st| leads::remove_tag(st, &a, id, &tag)).await)
 }
 
+#[utoipa::path(get, path = "/api/leads/{id}/notes", params(("id" = LeadId, Path), PageRequest),
+    responses((status = 200, description = "The lead's notes, newest first", body = Page<Note>),
+        NotFound))]
 async fn notes_of(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -146,6 +180,9 @@ async fn notes_of(
     ok(s.run(move |st| notes::list(st, &a, id, page)).await)
 }
 
+#[utoipa::path(post, path = "/api/leads/{id}/notes", params(("id" = LeadId, Path)),
+    request_body = NewNote,
+    responses((status = 201, description = "The note", body = Note), NotFound))]
 async fn add_note(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -155,6 +192,10 @@ async fn add_note(
     created(s.run(move |st| notes::add(st, &a, id, &b.body)).await)
 }
 
+#[utoipa::path(get, path = "/api/leads/{id}/activities", params(("id" = LeadId, Path), PageRequest),
+    responses(
+        (status = 200, description = "The lead's timeline, newest first", body = Page<Activity>),
+        NotFound))]
 async fn activities_of(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -165,6 +206,9 @@ async fn activities_of(
         .await)
 }
 
+#[utoipa::path(post, path = "/api/leads/{id}/activities", params(("id" = LeadId, Path)),
+    request_body = LogActivity,
+    responses((status = 201, description = "The activity", body = Activity), NotFound))]
 async fn log_activity(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -174,6 +218,10 @@ async fn log_activity(
     created(s.run(move |st| activity::log(st, &a, id, input)).await)
 }
 
+#[utoipa::path(get, path = "/api/customers", tag = "customers", operation_id = "customers_list",
+    params(CustomerQuery),
+    responses(
+        (status = 200, description = "A page of customers, newest first", body = Page<Customer>)))]
 async fn customers_list(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -182,6 +230,9 @@ async fn customers_list(
     ok(s.run(move |st| customers::list(st, &a, q)).await)
 }
 
+#[utoipa::path(get, path = "/api/customers/{id}", tag = "customers",
+    operation_id = "customers_read", params(("id" = CustomerId, Path)),
+    responses((status = 200, description = "The customer", body = Customer), NotFound))]
 async fn customer(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -190,6 +241,10 @@ async fn customer(
     ok(s.run(move |st| customers::get(st, &a, id)).await)
 }
 
+#[utoipa::path(put, path = "/api/customers/{id}", tag = "customers",
+    operation_id = "customers_update", params(("id" = CustomerId, Path)),
+    request_body = CustomerPatch,
+    responses((status = 200, description = "The customer", body = Customer), NotFound))]
 async fn customer_update(
     State(s): State<AppState>,
     Auth(a): Auth,

@@ -8,6 +8,10 @@ mod enquiries;
 mod files;
 mod leads;
 mod notifications;
+// src/openapi.rs: declared here rather than in lib.rs so that it reaches the
+// handlers of these private modules.
+#[path = "../openapi.rs"]
+mod openapi;
 mod reminders;
 mod tasks;
 mod users;
@@ -59,4 +63,5 @@ pub fn api(state: AppState) -> Router<AppState> {
         .merge(notifications::routes())
         .merge(analytics::routes())
         .merge(files::routes())
+        .merge(openapi::routes())
 }

@@ -1,5 +1,6 @@
 //! The notification centre, and its live stream (Server-Sent Events).
 
+use super::openapi::NotFound;
 use super::{Api, gone, ok};
 use crate::error::ApiError;
 use crate::extract::{Auth, Path, Query, bearer};
@@ -17,16 +18,17 @@ use leadlight_core::{Actor, CoreResult, PageRequest, Store, accounts};
 use serde::Serialize;
 use std::convert::Infallible;
 use std::time::Duration;
+use utoipa::ToSchema;
 
 /// How often a stream looks for due reminders and new notifications.
 const TICK: Duration = Duration::from_secs(2);
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Unread {
     pub unread: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Marked {
     pub marked: usize,
 }
@@ -40,6 +42,8 @@ pub fn routes() -> Router<AppState> {
         .route("/notifications/{id}/read", put(read))
 }
 
+#[utoipa::path(get, path = "/api/notifications", params(PageRequest),
+    responses((status = 200, description = "A page of the centre, newest first", body = Inbox)))]
 async fn inbox(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -48,6 +52,8 @@ async fn inbox(
     ok(s.run(move |st| notifications::inbox(st, &a, page)).await)
 }
 
+#[utoipa::path(get, path = "/api/notifications/unread-count",
+    responses((status = 200, description = "How many are unread", body = Unread)))]
 async fn unread(State(s): State<AppState>, Auth(a): Auth) -> Api<Unread> {
     ok(s.run(move |st| {
         Ok(Unread {
@@ -57,6 +63,8 @@ async fn unread(State(s): State<AppState>, Auth(a): Auth) -> Api<Unread> {
     .await)
 }
 
+#[utoipa::path(put, path = "/api/notifications/{id}/read", params(("id" = NotificationId, Path)),
+    responses((status = 204, description = "Marked read"), NotFound))]
 async fn read(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -65,6 +73,8 @@ async fn read(
     gone(s.run(move |st| notifications::mark_read(st, &a, id)).await)
 }
 
+#[utoipa::path(put, path = "/api/notifications/read-all",
+    responses((status = 200, description = "How many were marked read", body = Marked)))]
 async fn read_all(State(s): State<AppState>, Auth(a): Auth) -> Api<Marked> {
     ok(s.run(move |st| {
         Ok(Marked {
@@ -84,6 +94,14 @@ enum Found {
 /// notified as it is sent, so one tab gets it once), `event: notification` for
 /// each new entry of the centre. The stream ends when the access token does
 /// (expiry, sign-out); the client reconnects with a fresh one.
+#[utoipa::path(get, path = "/api/notifications/stream",
+    summary = "Live reminders and notifications (Server-Sent Events)",
+    responses(
+        (status = 200, content_type = "text/event-stream", body = String,
+            description = "`event: reminder` with a `Reminder` as JSON data when one of the \
+                user's reminders falls due, `event: notification` with a `Notification` for \
+                each new entry of the centre, and keep-alive comments. The stream ends when \
+                the access token does; reconnect with a fresh one.")))]
 async fn stream(
     State(s): State<AppState>,
     Auth(actor): Auth,

@@ -1,5 +1,6 @@
 //! Follow-up reminders: today's, overdue and upcoming; done and snooze.
 
+use super::openapi::{Conflict, Forbidden, NotFound};
 use super::{Api, Created, created, gone, ok};
 use crate::error::ApiError;
 use crate::extract::{Auth, Body, Path, Query};
@@ -12,8 +13,9 @@ use leadlight_core::PageRequest;
 use leadlight_core::ids::ReminderId;
 use leadlight_core::reminders::{self, NewReminder, Reminder, ReminderPatch};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct Snooze {
     /// An RFC 3339 instant.
     pub until: String,
@@ -30,6 +32,8 @@ pub fn routes() -> Router<AppState> {
         .route("/reminders/{id}/snooze", post(snooze))
 }
 
+#[utoipa::path(post, path = "/api/reminders", request_body = NewReminder,
+    responses((status = 201, description = "The reminder", body = Reminder), Forbidden, NotFound))]
 async fn create(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -38,14 +42,26 @@ async fn create(
     created(s.run(move |st| reminders::create(st, &a, input)).await)
 }
 
+#[utoipa::path(get, path = "/api/reminders/today",
+    responses(
+        (status = 200, description = "The user's pending reminders due today",
+            body = Vec<Reminder>)))]
 async fn today(State(s): State<AppState>, Auth(a): Auth) -> Api<Vec<Reminder>> {
     ok(s.run(move |st| reminders::today(st, &a)).await)
 }
 
+#[utoipa::path(get, path = "/api/reminders/overdue",
+    responses(
+        (status = 200, description = "The user's pending reminders past due",
+            body = Vec<Reminder>)))]
 async fn overdue(State(s): State<AppState>, Auth(a): Auth) -> Api<Vec<Reminder>> {
     ok(s.run(move |st| reminders::overdue(st, &a)).await)
 }
 
+#[utoipa::path(get, path = "/api/reminders/upcoming", params(PageRequest),
+    responses(
+        (status = 200, description = "The user's pending reminders to come",
+            body = Vec<Reminder>)))]
 async fn upcoming(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -54,6 +70,9 @@ async fn upcoming(
     ok(s.run(move |st| reminders::upcoming(st, &a, page)).await)
 }
 
+#[utoipa::path(put, path = "/api/reminders/{id}", params(("id" = ReminderId, Path)),
+    request_body = ReminderPatch,
+    responses((status = 200, description = "The reminder", body = Reminder), NotFound, Conflict))]
 async fn update(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -63,6 +82,8 @@ async fn update(
     ok(s.run(move |st| reminders::update(st, &a, id, p)).await)
 }
 
+#[utoipa::path(delete, path = "/api/reminders/{id}", params(("id" = ReminderId, Path)),
+    responses((status = 204, description = "Deleted"), NotFound))]
 async fn remove(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -71,6 +92,9 @@ async fn remove(
     gone(s.run(move |st| reminders::delete(st, &a, id)).await)
 }
 
+#[utoipa::path(post, path = "/api/reminders/{id}/complete", params(("id" = ReminderId, Path)),
+    responses((status = 200, description = "The reminder, done", body = Reminder), NotFound,
+        Conflict))]
 async fn complete(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -79,6 +103,10 @@ async fn complete(
     ok(s.run(move |st| reminders::complete(st, &a, id)).await)
 }
 
+#[utoipa::path(post, path = "/api/reminders/{id}/snooze", params(("id" = ReminderId, Path)),
+    request_body = Snooze,
+    responses((status = 200, description = "The reminder, due later", body = Reminder), NotFound,
+        Conflict))]
 async fn snooze(
     State(s): State<AppState>,
     Auth(a): Auth,

@@ -1,5 +1,6 @@
 //! Accounts managed by an Admin (Managers may list them).
 
+use super::openapi::{Conflict, Forbidden, NotFound};
 use super::{Api, Created, created, gone, ok};
 use crate::error::ApiError;
 use crate::extract::Path;
@@ -12,9 +13,11 @@ use axum::routing::{get, post, put};
 use leadlight_core::ids::UserId;
 use leadlight_core::users::{self, NewUser, User, UserPatch};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct NewPassword {
+    #[schema(format = Password)]
     pub password: String,
 }
 
@@ -27,10 +30,14 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}/password", put(set_password))
 }
 
+#[utoipa::path(get, path = "/api/users",
+    responses((status = 200, description = "Every account, by name", body = Vec<User>), Forbidden))]
 async fn list(State(s): State<AppState>, Auth(a): Auth) -> Api<Vec<User>> {
     ok(s.run(move |st| users::list(st, &a)).await)
 }
 
+#[utoipa::path(post, path = "/api/users", request_body = NewUser,
+    responses((status = 201, description = "The new account", body = User), Forbidden, Conflict))]
 async fn create(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -39,10 +46,16 @@ async fn create(
     created(s.run(move |st| users::create(st, &a, input)).await)
 }
 
+#[utoipa::path(get, path = "/api/users/{id}", params(("id" = UserId, Path)),
+    responses((status = 200, description = "The user", body = User), NotFound))]
 async fn read(State(s): State<AppState>, Auth(a): Auth, Path(id): Path<UserId>) -> Api<User> {
     ok(s.run(move |st| users::get(st, &a, id)).await)
 }
 
+#[utoipa::path(put, path = "/api/users/{id}", params(("id" = UserId, Path)),
+    request_body = UserPatch,
+    responses((status = 200, description = "The user", body = User), Forbidden, NotFound,
+        Conflict))]
 async fn update(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -52,6 +65,9 @@ async fn update(
     ok(s.run(move |st| users::update(st, &a, id, patch)).await)
 }
 
+#[utoipa::path(delete, path = "/api/users/{id}", params(("id" = UserId, Path)),
+    responses((status = 204, description = "Deleted; their sessions ended"), Forbidden, NotFound,
+        Conflict))]
 async fn delete(
     State(s): State<AppState>,
     Auth(a): Auth,
@@ -60,14 +76,22 @@ async fn delete(
     gone(s.run(move |st| users::delete(st, &a, id)).await)
 }
 
+#[utoipa::path(post, path = "/api/users/{id}/deactivate", params(("id" = UserId, Path)),
+    responses((status = 200, description = "The user, deactivated", body = User), Forbidden,
+        NotFound, Conflict))]
 async fn deactivate(State(s): State<AppState>, Auth(a): Auth, Path(id): Path<UserId>) -> Api<User> {
     ok(s.run(move |st| users::deactivate(st, &a, id)).await)
 }
 
+#[utoipa::path(post, path = "/api/users/{id}/reactivate", params(("id" = UserId, Path)),
+    responses((status = 200, description = "The user, active", body = User), Forbidden, NotFound))]
 async fn reactivate(State(s): State<AppState>, Auth(a): Auth, Path(id): Path<UserId>) -> Api<User> {
     ok(s.run(move |st| users::reactivate(st, &a, id)).await)
 }
 
+#[utoipa::path(put, path = "/api/users/{id}/password", params(("id" = UserId, Path)),
+    request_body = NewPassword,
+    responses((status = 204, description = "Set; their sessions ended"), Forbidden, NotFound))]
 async fn set_password(
     State(s): State<AppState>,
     Auth(a): Auth,

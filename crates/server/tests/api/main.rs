@@ -5,10 +5,12 @@
 #![allow(clippy::unwrap_used)]
 
 mod accounts;
+mod email;
 mod enquiries;
 mod files;
 mod leads;
 mod limits;
+mod openapi;
 mod roles;
 mod work;
 

@@ -7,13 +7,14 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 fn in_seconds(seconds: i64) -> String {
-    let at = std::time::SystemTime::now() + Duration::from_secs(seconds.unsigned_abs());
-    let ms = at
+    let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis();
-    // RFC 3339 in UTC from epoch milliseconds, without a date library.
-    let secs = (ms / 1000) as i64;
+        .unwrap();
+    rfc3339(now.as_secs() as i64 + seconds)
+}
+
+/// An RFC 3339 UTC instant for `secs` since the epoch, without a date library.
+pub fn rfc3339(secs: i64) -> String {
     let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil(days);
     format!(
