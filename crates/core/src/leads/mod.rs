@@ -7,7 +7,7 @@ mod search;
 
 pub(crate) use search::for_each_match;
 
-pub use search::{LeadQuery, LeadSort, OwnerFilter, SortOrder, explain};
+pub use search::{LeadQuery, LeadSort, OwnerFilter, SortOrder, explain, match_expression};
 
 use crate::Store;
 use crate::activity::{self, Activity, ActivityKind};

@@ -197,7 +197,7 @@ fn parse_bound(text: &str, tz: chrono_tz::Tz, bound: Bound) -> Result<Timestamp,
 /// Words are rebuilt from letters and digits only, so no FTS5 syntax can be
 /// injected. A word made of phone characters with 3+ digits also matches any
 /// run of digits inside a phone number (the index holds every digit suffix).
-pub(crate) fn match_expression(text: &str) -> Option<String> {
+pub fn match_expression(text: &str) -> Option<String> {
     // A query that is all phone characters ("+1 555 010 2030") is one number,
     // however it is spaced.
     let digits: String = text.chars().filter(char::is_ascii_digit).collect();

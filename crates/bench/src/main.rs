@@ -1,0 +1,368 @@
+//! `leadlight-bench`: Leadlight's services on N demo leads (default one
+//! million), each beside the same work done with raw SQLite, as one table and
+//! as JSON (target/bench/latest.json). Run by `cargo xtask bench` (release)
+//! and, on a small N, by `cargo xtask test` so it cannot rot. Targets are
+//! judged from this output, never asserted in tests.
+
+mod dataset;
+mod raw;
+mod report;
+mod stats;
+
+use leadlight_core::analytics::{self, DashboardQuery};
+use leadlight_core::imports::{self, ImportField, Mapping};
+use leadlight_core::leads::{self, LeadQuery, NewLead};
+use leadlight_core::{Actor, Store, exports};
+use report::{Figure, Line};
+use stats::{Samples, peak_rss_mb, reset_peak_rss, seconds};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+struct Args {
+    leads: u64,
+    reps: usize,
+    out: PathBuf,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        leads: 1_000_000,
+        reps: 50,
+        out: PathBuf::from("target/bench"),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--leads" => {
+                args.leads = value()?
+                    .replace('_', "")
+                    .parse()
+                    .map_err(|_| "--leads takes a number")?
+            }
+            "--reps" => args.reps = value()?.parse().map_err(|_| "--reps takes a number")?,
+            "--out" => args.out = PathBuf::from(value()?),
+            other => {
+                return Err(format!(
+                    "unknown flag {other} (--leads N, --reps N, --out DIR)"
+                ));
+            }
+        }
+    }
+    args.reps = args.reps.max(10);
+    Ok(args)
+}
+
+fn main() -> ExitCode {
+    match parse_args().and_then(|args| run(&args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("leadlight-bench: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn core_err(e: leadlight_core::CoreError) -> String {
+    e.to_string()
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    std::fs::create_dir_all(&args.out).map_err(|e| e.to_string())?;
+    let (built, file) = {
+        let (file, built) = dataset::ensure(&args.out, args.leads)?;
+        (built, file)
+    };
+    let mut lines: Vec<Line> = Vec::new();
+    let db_bytes = std::fs::metadata(&file).map_err(|e| e.to_string())?.len();
+
+    // Opening cold: a new store and its first query, against a plain open.
+    let probe = rusqlite::Connection::open(&file).map_err(|e| e.to_string())?;
+    let samples = dataset::samples(&probe, args.reps)?;
+    let admin = dataset::admin(&probe)?;
+    drop(probe);
+    reset_peak_rss();
+    let opens: Vec<&dataset::Sample> = samples.iter().take(10).collect();
+    let ours = Samples::over(&opens, |s| {
+        let store = Store::open(&file).map_err(|e| e.to_string())?;
+        leads::get(&store, &admin, leadlight_core::ids::LeadId::parse(&s.id)?).map_err(core_err)
+    })?;
+    let theirs = Samples::over(&opens, |s| raw::open_and_query(&file, &s.id))?;
+    lines.push(Line::timed(
+        "open the store (cold) to first query",
+        &ours,
+        Some(&theirs),
+        "< 200 ms",
+        200.0,
+    ));
+
+    let store = Store::open(&file).map_err(|e| e.to_string())?;
+    let conn = raw::connect(&file)?;
+
+    // Full-text search: surname, email fragment or phone digits.
+    let terms = dataset::search_terms(&samples);
+    reset_peak_rss();
+    let ours = Samples::over(&terms, |q| {
+        leads::list(
+            &store,
+            &admin,
+            LeadQuery {
+                q: Some(q.clone()),
+                limit: Some(50),
+                ..LeadQuery::default()
+            },
+        )
+        .map(|p| p.total)
+    })?;
+    let theirs = Samples::over(&terms, |q| {
+        let fts = leads::match_expression(q).unwrap_or_default();
+        raw::search(&conn, &fts).map(|(_, total)| total)
+    })?;
+    lines.push(Line::compared(
+        "search (name, email fragment, phone digits), page of 50 + total",
+        &ours,
+        &theirs,
+        "p95 < 30 ms, ratio < 1.5",
+        30.0,
+        1.5,
+    ));
+
+    // Filtered and sorted list with the total.
+    let day = 86_400_000_i64;
+    let now = store.now().millis();
+    let filters: Vec<(&str, &str, i64, i64)> = (0..args.reps)
+        .map(|i| {
+            let status = ["new", "contacted", "qualified", "converted", "lost"][i % 5];
+            let source = ["website", "referral", "ad", "other"][i % 4];
+            let from = now - day * (30 + (i as i64 * 37) % 480);
+            (
+                status,
+                source,
+                from,
+                from + day * (30 + (i as i64 * 11) % 60),
+            )
+        })
+        .collect();
+    let rfc = |ms: i64| {
+        leadlight_core::Timestamp::from_millis(ms)
+            .to_utc()
+            .to_rfc3339()
+    };
+    let ours = Samples::over(&filters, |(status, source, from, to)| {
+        leads::list(
+            &store,
+            &admin,
+            LeadQuery {
+                status: vec![(*status).to_owned()],
+                source: Some((*source).to_owned()),
+                created_from: Some(rfc(*from)),
+                created_to: Some(rfc(*to)),
+                limit: Some(50),
+                ..LeadQuery::default()
+            },
+        )
+        .map(|p| p.total)
+    })?;
+    let theirs = Samples::over(&filters, |(status, source, from, to)| {
+        raw::filtered(&conn, status, source, *from, *to).map(|(_, total)| total)
+    })?;
+    lines.push(Line::compared(
+        "list: status + source + date range, sorted, page + total",
+        &ours,
+        &theirs,
+        "p95 < 30 ms, ratio < 1.5",
+        30.0,
+        1.5,
+    ));
+
+    // One lead with its notes, activities and reminders.
+    let ids: Vec<String> = samples.iter().map(|s| s.id.clone()).collect();
+    let ours = Samples::over(&ids, |id| {
+        leads::open(&store, &admin, leadlight_core::ids::LeadId::parse(id)?).map_err(core_err)
+    })?;
+    let theirs = Samples::over(&ids, |id| raw::open(&conn, id))?;
+    lines.push(Line::compared(
+        "open one lead (notes, last 50 activities, reminders)",
+        &ours,
+        &theirs,
+        "p95 < 2 ms",
+        2.0,
+        f64::INFINITY,
+    ));
+
+    // The whole dashboard.
+    let buckets: Vec<&str> = (0..args.reps)
+        .map(|i| ["daily", "weekly", "monthly"][i % 3])
+        .collect();
+    let ours = Samples::over(&buckets, |b| {
+        analytics::dashboard(
+            &store,
+            &admin,
+            DashboardQuery {
+                bucket: Some((*b).to_owned()),
+                ..DashboardQuery::default()
+            },
+        )
+    })?;
+    lines.push(Line::timed(
+        "the whole dashboard call",
+        &ours,
+        None,
+        "p95 < 150 ms",
+        150.0,
+    ));
+
+    // Exports of every lead.
+    let scratch = tempfile::tempdir_in(&args.out).map_err(|e| e.to_string())?;
+    reset_peak_rss();
+    let csv_path = scratch.path().join("leads.csv");
+    let (csv_s, rows) = seconds(|| -> Result<u64, String> {
+        let out =
+            std::io::BufWriter::new(std::fs::File::create(&csv_path).map_err(|e| e.to_string())?);
+        Ok(
+            exports::leads_csv(&store, &admin, &LeadQuery::default(), out, &mut |_, _| {})
+                .map_err(core_err)?
+                .rows,
+        )
+    });
+    let rows = rows?;
+    let mut line = Line::once(
+        &format!("export {rows} leads to CSV"),
+        csv_s,
+        "< 5 s, < 300 MB",
+        5.0,
+    );
+    line.peak_rss_mb = peak_rss_mb();
+    lines.push(line);
+    reset_peak_rss();
+    let xlsx_path = scratch.path().join("leads.xlsx");
+    let (xlsx_s, done) = seconds(|| {
+        exports::leads_xlsx(
+            &store,
+            &admin,
+            &LeadQuery::default(),
+            &xlsx_path,
+            &mut |_, _| {},
+        )
+    });
+    done.map_err(core_err)?;
+    let mut line = Line::once(
+        &format!("export {rows} leads to XLSX"),
+        xlsx_s,
+        "< 30 s, < 300 MB",
+        30.0,
+    );
+    line.peak_rss_mb = peak_rss_mb();
+    lines.push(line);
+    drop(store);
+    drop(conn);
+
+    // Writes go to a copy, so the cached database stays as generated.
+    let copy = scratch.path().join("leadlight.sqlite3");
+    std::fs::copy(&file, &copy).map_err(|e| e.to_string())?;
+    writes(args, &copy, &admin, &mut lines)?;
+
+    let report = report::Report::new(args.leads, built, db_bytes, lines);
+    report.print();
+    report.write(&args.out.join("latest.json"))
+}
+
+/// Creating leads one at a time, and importing a CSV.
+fn writes(args: &Args, file: &Path, admin: &Actor, lines: &mut Vec<Line>) -> Result<(), String> {
+    let store = Store::open(file).map_err(|e| e.to_string())?;
+    let conn = raw::connect(file)?;
+    let owner = admin.user_id.to_string();
+    let count = (args.reps * 40) as u64;
+    reset_peak_rss();
+    let (ours_s, made) = seconds(|| -> Result<(), String> {
+        for n in 0..count {
+            leads::create(
+                &store,
+                admin,
+                NewLead {
+                    name: format!("Bench Lead {n}"),
+                    email: Some(format!("bench{n}@bench.example")),
+                    phone: Some(format!("+1 555 {:07}", n)),
+                    company: Some("Bench & Co".into()),
+                    ..NewLead::default()
+                },
+            )
+            .map_err(core_err)?;
+        }
+        Ok(())
+    });
+    made?;
+    let now = store.now().millis();
+    let (raw_s, made) = seconds(|| -> Result<(), String> {
+        for n in 0..count {
+            raw::create(&conn, n, &owner, now)?;
+        }
+        Ok(())
+    });
+    made?;
+    lines.push(Line::rate(
+        &format!("create lead one at a time ({count})"),
+        count as f64 / ours_s,
+        count as f64 / raw_s,
+        "> 5,000 per second",
+        5_000.0,
+    ));
+
+    // CSV import of 100,000 rows (or a tenth of N in a small run).
+    let rows = (args.leads / 10).clamp(1_000, 100_000) as usize;
+    let records: Vec<[String; 4]> = (0..rows)
+        .map(|n| {
+            [
+                format!("Imported Person {n}"),
+                format!("imported{n}@import.example"),
+                format!("+44 20 7{:07}", n),
+                format!("Import Co {}", n % 997),
+            ]
+        })
+        .collect();
+    let mut csv = String::from("Name,Email,Phone,Company\n");
+    for [name, email, phone, company] in &records {
+        csv.push_str(&format!("{name},{email},{phone},{company}\n"));
+    }
+    let mapping: Mapping = [
+        (ImportField::Name, "Name"),
+        (ImportField::Email, "Email"),
+        (ImportField::Phone, "Phone"),
+        (ImportField::Company, "Company"),
+    ]
+    .into_iter()
+    .map(|(f, h)| (f, h.to_owned()))
+    .collect();
+    reset_peak_rss();
+    let (ours_s, report) = seconds(|| {
+        imports::import(
+            &store,
+            admin,
+            csv.as_bytes(),
+            "bench.csv",
+            &mapping,
+            &mut |_, _| {},
+        )
+    });
+    let report = report.map_err(core_err)?;
+    let peak = peak_rss_mb();
+    if report.created != rows as u64 {
+        return Err(format!(
+            "the import made {} of {rows} leads",
+            report.created
+        ));
+    }
+    let (raw_s, made) = seconds(|| raw::insert_rows(&conn, &records, &owner, now));
+    made?;
+    let mut line = Line::once(
+        &format!("CSV import of {rows} rows"),
+        ours_s,
+        "< 3 s (100k)",
+        3.0,
+    );
+    line.raw = Some(Figure::Seconds { seconds: raw_s });
+    line.ratio = Some(ours_s / raw_s);
+    line.peak_rss_mb = peak;
+    lines.push(line);
+    Ok(())
+}

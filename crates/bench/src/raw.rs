@@ -1,0 +1,218 @@
+//! The raw side: the same work as each service, written directly against
+//! SQLite with rusqlite and prepared statements. It returns the same rows
+//! (page, total, tags, owner names) but skips validation, authorization,
+//! typed mapping and JSON: the difference is what the core costs.
+
+use rusqlite::{Connection, params};
+
+type R<T> = Result<T, String>;
+
+fn err(e: rusqlite::Error) -> String {
+    e.to_string()
+}
+
+/// A connection set up as the store sets up its own (WAL, synchronous=NORMAL,
+/// foreign keys, a busy timeout), so both sides pay the same for a commit.
+pub fn connect(file: &std::path::Path) -> R<Connection> {
+    let conn = Connection::open(file).map_err(err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(err)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32000;",
+    )
+    .map_err(err)?;
+    Ok(conn)
+}
+
+/// A page of leads as the list shows them: the row, its owner's name, tags.
+// The fields are materialised like the core's, though nothing reads them.
+#[derive(Debug)]
+#[allow(dead_code)]
+pub struct Row {
+    pub id: String,
+    pub name: String,
+    pub owner: Option<String>,
+    pub tags: Vec<String>,
+}
+
+const COLUMNS: &str = "l.id, l.name, l.email, l.phone, l.company, l.source, l.status, \
+                       l.owner_id, u.name, l.claimed_at, l.converted_at, l.lost_at, \
+                       l.created_at, l.updated_at";
+
+fn page(conn: &Connection, filter: &str, binds: &[&dyn rusqlite::ToSql]) -> R<(Vec<Row>, i64)> {
+    let total: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM leads l WHERE l.deleted_at IS NULL AND {filter}"
+        ))
+        .map_err(err)?
+        .query_row(binds, |r| r.get(0))
+        .map_err(err)?;
+    let mut statement = conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM leads l LEFT JOIN users u ON u.id = l.owner_id
+             WHERE l.deleted_at IS NULL AND {filter}
+             ORDER BY l.created_at DESC, l.id DESC LIMIT 50"
+        ))
+        .map_err(err)?;
+    let mut rows: Vec<Row> = statement
+        .query_map(binds, |r| {
+            Ok(Row {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                owner: r.get(8)?,
+                tags: Vec::new(),
+            })
+        })
+        .map_err(err)?
+        .collect::<Result<_, _>>()
+        .map_err(err)?;
+    let mut tags = conn
+        .prepare_cached(
+            "SELECT tag FROM lead_tags WHERE lead_id = ?1 AND deleted_at IS NULL ORDER BY tag",
+        )
+        .map_err(err)?;
+    for row in &mut rows {
+        row.tags = tags
+            .query_map([&row.id], |r| r.get(0))
+            .map_err(err)?
+            .collect::<Result<_, _>>()
+            .map_err(err)?;
+    }
+    Ok((rows, total))
+}
+
+/// Full-text search, first page of 50 with the total.
+pub fn search(conn: &Connection, fts: &str) -> R<(Vec<Row>, i64)> {
+    page(
+        conn,
+        "l.seq IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ?1)",
+        &[&fts],
+    )
+}
+
+/// Status + source + created range, newest first, with the total.
+pub fn filtered(
+    conn: &Connection,
+    status: &str,
+    source: &str,
+    from: i64,
+    to: i64,
+) -> R<(Vec<Row>, i64)> {
+    page(
+        conn,
+        "l.status = ?1 AND l.source = ?2 AND l.created_at >= ?3 AND l.created_at <= ?4",
+        &[&status, &source, &from, &to],
+    )
+}
+
+/// One lead with owner, tags, notes, its latest 50 activities, reminders and
+/// customer record.
+pub fn open(conn: &Connection, id: &str) -> R<usize> {
+    let mut found = 0;
+    let mut lead = conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM leads l LEFT JOIN users u ON u.id = l.owner_id
+             WHERE l.id = ?1 AND l.deleted_at IS NULL"
+        ))
+        .map_err(err)?;
+    let name: String = lead.query_row([id], |r| r.get(1)).map_err(err)?;
+    found += usize::from(!name.is_empty());
+    for sql in [
+        "SELECT tag FROM lead_tags WHERE lead_id = ?1 AND deleted_at IS NULL ORDER BY tag",
+        "SELECT n.id, n.body, n.created_at, u.name FROM notes n LEFT JOIN users u ON u.id = n.author_id
+         WHERE n.lead_id = ?1 AND n.deleted_at IS NULL ORDER BY n.created_at DESC",
+        "SELECT a.id, a.kind, a.detail, a.at, u.name FROM activities a LEFT JOIN users u ON u.id = a.actor_id
+         WHERE a.lead_id = ?1 AND a.deleted_at IS NULL ORDER BY a.at DESC, a.id DESC LIMIT 50",
+        "SELECT id, due_at, message, done_at FROM reminders WHERE lead_id = ?1 AND deleted_at IS NULL ORDER BY due_at",
+        "SELECT id, name FROM customers WHERE lead_id = ?1 AND deleted_at IS NULL",
+    ] {
+        let mut statement = conn.prepare_cached(sql).map_err(err)?;
+        let mut rows = statement.query([id]).map_err(err)?;
+        while rows.next().map_err(err)?.is_some() {
+            found += 1;
+        }
+    }
+    Ok(found)
+}
+
+/// Insert one lead as the core does (the lead, its "created" activity and a
+/// journal row for each), in its own transaction.
+pub fn create(conn: &Connection, n: u64, owner: &str, now: i64) -> R<()> {
+    let id = format!("00000000-0000-7000-8000-{n:012}");
+    let activity = format!("00000000-0000-7000-9000-{n:012}");
+    let tx = conn.unchecked_transaction().map_err(err)?;
+    tx.prepare_cached(
+        "INSERT INTO leads (id, name, email, phone, phone_digits, company, source, status, owner_id,
+                            created_at, updated_at)
+         VALUES (?1, ?2, ?3, NULL, NULL, 'Raw & Co', 'other', 'new', ?4, ?5, ?5)",
+    )
+    .map_err(err)?
+    .execute(params![id, format!("Raw Lead {n}"), format!("raw{n}@bench.example"), owner, now])
+    .map_err(err)?;
+    let mut journal = tx
+        .prepare_cached(
+            "INSERT INTO change_journal (id, entity, entity_id, op, fields, actor_id, at)
+             VALUES (?1, ?2, ?3, 'insert', ?4, ?5, ?6)",
+        )
+        .map_err(err)?;
+    journal
+        .execute(params![format!("j{id}"), "lead", id, "{}", owner, now])
+        .map_err(err)?;
+    tx.prepare_cached(
+        "INSERT INTO activities (id, lead_id, actor_id, kind, detail, at, created_at, updated_at)
+         VALUES (?1, ?2, ?3, 'created', '{}', ?4, ?4, ?4)",
+    )
+    .map_err(err)?
+    .execute(params![activity, id, owner, now])
+    .map_err(err)?;
+    journal
+        .execute(params![
+            format!("j{activity}"),
+            "activity",
+            activity,
+            "{}",
+            owner,
+            now
+        ])
+        .map_err(err)?;
+    drop(journal);
+    tx.commit().map_err(err)
+}
+
+/// Insert imported rows with one prepared statement in one transaction.
+pub fn insert_rows(conn: &Connection, rows: &[[String; 4]], owner: &str, now: i64) -> R<()> {
+    let tx = conn.unchecked_transaction().map_err(err)?;
+    {
+        let mut insert = tx
+            .prepare_cached(
+                "INSERT INTO leads (id, name, email, phone, phone_digits, company, source, status,
+                                    owner_id, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'other', 'new', ?7, ?8, ?8)",
+            )
+            .map_err(err)?;
+        for (n, [name, email, phone, company]) in rows.iter().enumerate() {
+            let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+            insert
+                .execute(params![
+                    format!("00000000-0000-7000-a000-{n:012}"),
+                    name,
+                    email,
+                    phone,
+                    digits,
+                    company,
+                    owner,
+                    now
+                ])
+                .map_err(err)?;
+        }
+    }
+    tx.commit().map_err(err)
+}
+
+/// Open the file and run the first query (one lead by id).
+pub fn open_and_query(file: &std::path::Path, id: &str) -> R<String> {
+    let conn = Connection::open(file).map_err(err)?;
+    conn.query_row("SELECT name FROM leads WHERE id = ?1", [id], |r| r.get(0))
+        .map_err(err)
+}
