@@ -7,7 +7,8 @@
 //! - `icons`  remakes icons/ from icons/source.svg.
 
 use leadlight_core::{Store, data_dir, demo};
-use std::path::PathBuf;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
@@ -168,11 +169,24 @@ fn seed(args: &[String]) -> Result<(), String> {
 
 /// Run a command from the workspace root; fail with its name if it fails.
 fn step(name: &str, program: &str, args: &[&str]) -> Result<(), String> {
+    step_in(&workspace_root(), &[], name, program, args)
+}
+
+/// Run a command in `dir` with extra environment variables; fail with its
+/// name if it fails.
+fn step_in(
+    dir: &Path,
+    env: &[(&str, &OsStr)],
+    name: &str,
+    program: &str,
+    args: &[&str],
+) -> Result<(), String> {
     eprintln!("==> {name}: {program} {}", args.join(" "));
     let started = Instant::now();
     let status = Command::new(program)
         .args(args)
-        .current_dir(workspace_root())
+        .envs(env.iter().copied())
+        .current_dir(dir)
         .status()
         .map_err(|e| format!("{name}: cannot start {program}: {e}"))?;
     eprintln!("==> {name}: {:.0}s", started.elapsed().as_secs_f64());
@@ -230,6 +244,47 @@ fn desktop_end_to_end() -> Result<(), String> {
     )
 }
 
+/// Web mode in a real browser: the team server on a free port and a fresh
+/// data folder, its embedded UI driven in Debian's headless Chromium by
+/// tests/web/web.mjs (playwright-core from npm; no browser is downloaded).
+/// Screenshots land in target/web-artifacts.
+fn web_end_to_end() -> Result<(), String> {
+    step(
+        "server binary",
+        "cargo",
+        &[
+            "build",
+            "--locked",
+            "--package",
+            "leadlight-server",
+            "--bin",
+            "leadlight-server",
+        ],
+    )?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    let server = target.join("debug/leadlight-server");
+    let artifacts = target.join("web-artifacts");
+    let web = workspace_root().join("tests/web");
+    npm_in(
+        &web,
+        "web end-to-end packages",
+        &["ci", "--no-audit", "--no-fund"],
+    )?;
+    step_in(
+        &web,
+        &[
+            ("LEADLIGHT_SERVER_BIN", server.as_os_str()),
+            ("LEADLIGHT_CHROMIUM", OsStr::new("/usr/bin/chromium")),
+            ("LEADLIGHT_WEB_ARTIFACTS", artifacts.as_os_str()),
+        ],
+        "web end-to-end",
+        "node",
+        &["web.mjs"],
+    )
+}
+
 /// tauri-driver comes from crates.io, built once into ~/.cargo/bin.
 fn ensure_tauri_driver() -> Result<(), String> {
     let home = std::env::var_os("CARGO_HOME")
@@ -266,7 +321,8 @@ const BUILD_PACKAGES: &[&str] = &[
 ];
 
 /// Debian packages the tests use: a headless display and WebDriver for the
-/// app, a private D-Bus and a notification server, screenshots, pdftotext.
+/// app, a private D-Bus and a notification server, screenshots, pdftotext,
+/// and Chromium for the web mode's browser test.
 const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
@@ -280,6 +336,8 @@ const TEST_PACKAGES: &[&str] = &[
     "poppler-utils",
     // close_window.py: the e2e presses the window's close button with it.
     "python3-xlib",
+    // tests/web drives it headless through playwright-core.
+    "chromium",
 ];
 
 fn ui_dir() -> PathBuf {
@@ -288,11 +346,16 @@ fn ui_dir() -> PathBuf {
 
 /// Run npm in ui/.
 fn npm(name: &str, args: &[&str]) -> Result<(), String> {
+    npm_in(&ui_dir(), name, args)
+}
+
+/// Run npm in `dir`.
+fn npm_in(dir: &Path, name: &str, args: &[&str]) -> Result<(), String> {
     eprintln!("==> {name}: npm {}", args.join(" "));
     let started = Instant::now();
     let status = Command::new("npm")
         .args(args)
-        .current_dir(ui_dir())
+        .current_dir(dir)
         .status()
         .map_err(|e| format!("{name}: cannot start npm: {e}"))?;
     eprintln!("==> {name}: {:.0}s", started.elapsed().as_secs_f64());
@@ -429,6 +492,7 @@ fn test() -> Result<(), String> {
         ],
     )?;
     desktop_end_to_end()?;
+    web_end_to_end()?;
     if has_nextest() {
         step(
             "tests",

@@ -352,8 +352,8 @@ export function createHttpClient(options: HttpOptions = {}): { transport: Transp
       }
     },
     reminders_upcoming: async () =>
-      // The desktop command answers the first 100 as a plain list.
-      ((await json(await authorized(get("/api/reminders/upcoming", { page: 1, limit: 100 })))) as { items: unknown[] }).items,
+      // The first 100, as a plain list (as the desktop command answers).
+      json(await authorized(get("/api/reminders/upcoming", { page: 1, limit: 100 }))),
     notifications_unread: async () =>
       ((await json(await authorized(get("/api/notifications/unread-count")))) as { unread: number }).unread,
     notifications_read_all: async () =>
