@@ -166,6 +166,22 @@ fn run(args: &Args) -> Result<(), String> {
     let theirs = Samples::over(&filters, |(status, source, from, to)| {
         raw::filtered(&conn, status, source, *from, *to).map(|(_, total)| total)
     })?;
+    if std::env::var_os("LEADLIGHT_BENCH_EXPLAIN").is_some() {
+        let (status, source, from, to) = filters[0];
+        let plan = leads::explain(
+            &store,
+            &admin,
+            LeadQuery {
+                status: vec![status.to_owned()],
+                source: Some(source.to_owned()),
+                created_from: Some(rfc(from)),
+                created_to: Some(rfc(to)),
+                ..LeadQuery::default()
+            },
+        )
+        .map_err(core_err)?;
+        eprintln!("plan of the filtered list: {plan:#?}");
+    }
     lines.push(Line::compared(
         "list: status + source + date range, sorted, page + total",
         &ours,

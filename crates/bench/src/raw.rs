@@ -40,19 +40,26 @@ const COLUMNS: &str = "l.id, l.name, l.email, l.phone, l.company, l.source, l.st
                        l.owner_id, u.name, l.claimed_at, l.converted_at, l.lost_at, \
                        l.created_at, l.updated_at";
 
-fn page(conn: &Connection, filter: &str, binds: &[&dyn rusqlite::ToSql]) -> R<(Vec<Row>, i64)> {
-    let total: i64 = conn
-        .prepare_cached(&format!(
-            "SELECT count(*) FROM leads l WHERE l.deleted_at IS NULL AND {filter}"
-        ))
-        .map_err(err)?
-        .query_row(binds, |r| r.get(0))
-        .map_err(err)?;
+fn count(conn: &Connection, filter: &str, binds: &[&dyn rusqlite::ToSql]) -> R<i64> {
+    conn.prepare_cached(&format!(
+        "SELECT count(*) FROM leads l WHERE l.deleted_at IS NULL AND {filter}"
+    ))
+    .map_err(err)?
+    .query_row(binds, |r| r.get(0))
+    .map_err(err)
+}
+
+fn page(
+    conn: &Connection,
+    filter: &str,
+    binds: &[&dyn rusqlite::ToSql],
+    total: i64,
+) -> R<(Vec<Row>, i64)> {
     let mut statement = conn
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM leads l LEFT JOIN users u ON u.id = l.owner_id
              WHERE l.deleted_at IS NULL AND {filter}
-             ORDER BY l.created_at DESC, l.id DESC LIMIT 50"
+             ORDER BY l.created_at DESC, l.seq DESC LIMIT 50"
         ))
         .map_err(err)?;
     let mut rows: Vec<Row> = statement
@@ -82,13 +89,20 @@ fn page(conn: &Connection, filter: &str, binds: &[&dyn rusqlite::ToSql]) -> R<(V
     Ok((rows, total))
 }
 
-/// Full-text search, first page of 50 with the total.
+/// Full-text search, first page of 50 with the total: the best plan by hand
+/// (the total from the index alone; a common term walks the date index).
 pub fn search(conn: &Connection, fts: &str) -> R<(Vec<Row>, i64)> {
-    page(
-        conn,
-        "l.seq IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ?1)",
-        &[&fts],
-    )
+    let total: i64 = conn
+        .prepare_cached("SELECT count(*) FROM leads_fts WHERE leads_fts MATCH ?1")
+        .map_err(err)?
+        .query_row([fts], |r| r.get(0))
+        .map_err(err)?;
+    let filter = if total > 1_000 {
+        "+l.seq IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ?1)"
+    } else {
+        "l.seq IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ?1)"
+    };
+    page(conn, filter, &[&fts], total)
 }
 
 /// Status + source + created range, newest first, with the total.
@@ -99,11 +113,10 @@ pub fn filtered(
     from: i64,
     to: i64,
 ) -> R<(Vec<Row>, i64)> {
-    page(
-        conn,
-        "l.status = ?1 AND l.source = ?2 AND l.created_at >= ?3 AND l.created_at <= ?4",
-        &[&status, &source, &from, &to],
-    )
+    let filter = "l.status = ?1 AND l.source = ?2 AND l.created_at >= ?3 AND l.created_at <= ?4";
+    let binds: [&dyn rusqlite::ToSql; 4] = [&status, &source, &from, &to];
+    let total = count(conn, filter, &binds)?;
+    page(conn, filter, &binds, total)
 }
 
 /// One lead with owner, tags, notes, its latest 50 activities, reminders and

@@ -398,7 +398,8 @@ pub fn import(
         let mut outcomes = Vec::with_capacity(checked.len());
         let mut first_line_of: HashMap<String, u64> = HashMap::new();
         let (mut created, mut duplicates, mut rejected) = (0u64, 0u64, 0u64);
-        for (done, row) in checked.into_iter().enumerate() {
+        let mut to_write: Vec<(Valid, NewLeadRow)> = Vec::new();
+        for row in checked {
             let row = match row {
                 Checked::Rejected(line, reasons) => {
                     rejected += 1;
@@ -451,14 +452,23 @@ pub fn import(
             for (key, _) in keys {
                 first_line_of.insert(key, row.line);
             }
-            let lead_id = write_row(conn, actor, &row, batch_id, now)?;
+            let lead = lead_row(actor, &row, LeadId::new(), batch_id, now);
             created += 1;
             outcomes.push(RowOutcome::Created {
                 line: row.line,
-                lead_id,
+                lead_id: lead.id,
             });
-            if (done as u64 + 1).is_multiple_of(1_000) {
-                progress(done as u64 + 1, total);
+            to_write.push((*row, lead));
+        }
+        // Rows first, several per statement (see leads::insert_rows), then
+        // what each row brings with it.
+        let rows: Vec<&NewLeadRow> = to_write.iter().map(|(_, lead)| lead).collect();
+        leads::insert_rows(conn, &rows)?;
+        for (written, (row, lead)) in to_write.iter().enumerate() {
+            write_rest(conn, actor, row, lead, batch_id, now)?;
+            // Rows are done once written (or once found duplicate or rejected).
+            if (written as u64 + 1).is_multiple_of(1_000) {
+                progress(total - created + written as u64 + 1, total);
             }
         }
         diesel::update(import_batches::table.filter(import_batches::id.eq(batch_id)))
@@ -529,15 +539,15 @@ fn existing_duplicate(
     Ok(None)
 }
 
-fn write_row(
-    conn: &mut SqliteConnection,
+/// The lead row an import line becomes.
+fn lead_row(
     actor: &Actor,
     row: &Valid,
+    id: LeadId,
     batch: ImportBatchId,
     now: Timestamp,
-) -> CoreResult<LeadId> {
-    let id = LeadId::new();
-    let lead = NewLeadRow {
+) -> NewLeadRow {
+    NewLeadRow {
         id,
         name: row.name.clone(),
         email: row.email.clone(),
@@ -553,10 +563,22 @@ fn write_row(
         import_batch_id: Some(batch),
         created_at: now,
         updated_at: now,
-    };
+    }
+}
+
+/// Everything after the lead's row: journal, tags, activity, customer, note.
+fn write_rest(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    row: &Valid,
+    lead: &NewLeadRow,
+    batch: ImportBatchId,
+    now: Timestamp,
+) -> CoreResult<()> {
+    let id = lead.id;
     let detail =
         json!({ "via": "import", "batch_id": batch, "line": row.line, "source": row.source });
-    leads::insert(conn, &lead, &row.tags, Some(actor.user_id), detail, now)?;
+    leads::record_insert(conn, lead, &row.tags, Some(actor.user_id), detail, now)?;
     if row.status == LeadStatus::Converted {
         let as_row = LeadRow {
             id,
@@ -588,7 +610,7 @@ fn write_row(
             now,
         )?;
     }
-    Ok(id)
+    Ok(())
 }
 
 /// Recent imports the actor may see (their own; everyone's for Managers and

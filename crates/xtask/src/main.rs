@@ -3,6 +3,7 @@
 //! - `run`    builds the UI and opens the desktop app (`--demo`: a demo database).
 //! - `test`   installs what is missing, checks formatting and lints, runs every test.
 //! - `seed`   fills a data folder with deterministic demo data.
+//! - `bench`  measures the services on a million demo leads against raw SQLite.
 //! - `bundle` builds the release .deb.
 //! - `icons`  remakes icons/ from icons/source.svg.
 
@@ -19,6 +20,8 @@ commands:
   test                                  install what is missing; fmt, clippy, UI checks, every test
   seed --leads N [--seed S] [--data-dir DIR]
                                         fill an empty database with demo data
+  bench [--leads N] [--reps N]          release build of the benchmark harness on N demo leads (default 1,000,000);
+                                        a table on stdout, JSON in target/bench/latest.json
   bundle                                build the installer: .deb here, .msi on Windows, .dmg on macOS
   icons                                 remake icons/ from icons/source.svg
 
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
         Some("bundle") => bundle(),
         Some("icons") => icons(),
         Some("seed") => seed(&args[1..]),
+        Some("bench") => bench(&args[1..]),
         Some("-h" | "--help" | "help") => {
             say(USAGE);
             Ok(())
@@ -285,6 +289,88 @@ fn web_end_to_end() -> Result<(), String> {
     )
 }
 
+/// The schemathesis version the API is fuzzed with (from PyPI).
+const SCHEMATHESIS: &str = "schemathesis==4.32.5";
+
+/// Fuzz the server's API from its OpenAPI document (tests/schemathesis):
+/// no 5xx, every response as documented. Needs the server binary that
+/// `web_end_to_end` built.
+fn api_fuzz() -> Result<(), String> {
+    let target = target_dir();
+    let venv = target.join("schemathesis-venv");
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        step(
+            "schemathesis environment",
+            "python3",
+            &["-m", "venv", &venv.to_string_lossy()],
+        )?;
+    }
+    let st = venv.join("bin/st");
+    if !st.exists() {
+        step(
+            "schemathesis",
+            &python.to_string_lossy(),
+            &["-m", "pip", "install", "--quiet", SCHEMATHESIS],
+        )?;
+    }
+    let script = workspace_root().join("tests/schemathesis/run.py");
+    step(
+        "API fuzzing",
+        &python.to_string_lossy(),
+        &[
+            &script.to_string_lossy(),
+            &target.join("debug/leadlight-server").to_string_lossy(),
+            &st.to_string_lossy(),
+            "15",
+        ],
+    )
+}
+
+/// The benchmark harness on 20,000 leads, so it cannot rot (its figures are
+/// not judged here; `cargo xtask bench` is the real run).
+fn bench_smoke() -> Result<(), String> {
+    let out = target_dir().join("bench-smoke");
+    step(
+        "benchmark smoke run",
+        "cargo",
+        &[
+            "run",
+            "--quiet",
+            "--locked",
+            "--package",
+            "leadlight-bench",
+            "--",
+            "--leads",
+            "20000",
+            "--reps",
+            "10",
+            "--out",
+            &out.to_string_lossy(),
+        ],
+    )
+}
+
+/// `cargo xtask bench`: the harness in release mode.
+fn bench(args: &[String]) -> Result<(), String> {
+    let mut full: Vec<&str> = vec![
+        "run",
+        "--release",
+        "--locked",
+        "--package",
+        "leadlight-bench",
+        "--",
+    ];
+    full.extend(args.iter().map(String::as_str));
+    step("benchmark", "cargo", &full)
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
 /// tauri-driver comes from crates.io, built once into ~/.cargo/bin.
 fn ensure_tauri_driver() -> Result<(), String> {
     let home = std::env::var_os("CARGO_HOME")
@@ -334,6 +420,8 @@ const TEST_PACKAGES: &[&str] = &[
     "xdotool",
     "imagemagick",
     "poppler-utils",
+    // The API fuzzer's virtual environment.
+    "python3-venv",
     // close_window.py: the e2e presses the window's close button with it.
     "python3-xlib",
     // tests/web drives it headless through playwright-core.
@@ -493,6 +581,8 @@ fn test() -> Result<(), String> {
     )?;
     desktop_end_to_end()?;
     web_end_to_end()?;
+    api_fuzz()?;
+    bench_smoke()?;
     if has_nextest() {
         step(
             "tests",
