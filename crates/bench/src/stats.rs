@@ -8,12 +8,18 @@ use std::time::{Duration, Instant};
 pub struct Samples(Vec<Duration>);
 
 impl Samples {
-    /// Run `work` for each input, timing each call; the first failure stops
-    /// the run (a failing query would otherwise look fast).
+    /// Run `work` for each input, timing each call after a warm-up pass; the
+    /// first failure stops
+    /// run (a failing query would otherwise look fast).
     pub fn over<T, R, E: std::fmt::Display>(
         inputs: &[T],
         mut work: impl FnMut(&T) -> Result<R, E>,
     ) -> Result<Self, String> {
+        // One untimed pass first, so neither side is measured on a cache the
+        // other warmed (whichever ran second would otherwise look faster).
+        for input in inputs {
+            std::hint::black_box(work(input).map_err(|e| e.to_string())?);
+        }
         let mut samples = Vec::with_capacity(inputs.len());
         for input in inputs {
             let started = Instant::now();
