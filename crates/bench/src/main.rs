@@ -7,6 +7,7 @@
 mod dataset;
 mod raw;
 mod report;
+mod server;
 mod stats;
 
 use leadlight_core::analytics::{self, DashboardQuery};
@@ -24,6 +25,8 @@ struct Args {
     out: PathBuf,
     /// Only the reads or only the writes (for profiling one group).
     only: Option<String>,
+    /// A release `leadlight-server` binary to load-test with wrk.
+    server: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -32,6 +35,7 @@ fn parse_args() -> Result<Args, String> {
         reps: 50,
         out: PathBuf::from("target/bench"),
         only: None,
+        server: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -46,6 +50,7 @@ fn parse_args() -> Result<Args, String> {
             "--reps" => args.reps = value()?.parse().map_err(|_| "--reps takes a number")?,
             "--out" => args.out = PathBuf::from(value()?),
             "--only" => args.only = Some(value()?),
+            "--server" => args.server = Some(PathBuf::from(value()?)),
             other => {
                 return Err(format!(
                     "unknown flag {other} (--leads N, --reps N, --out DIR)"
@@ -88,6 +93,17 @@ fn run(args: &Args) -> Result<(), String> {
     if args.only.as_deref() != Some("writes") {
         reads(args, &file, &samples, &admin, scratch.path(), &mut lines)?;
     }
+    if let (Some(server), None) = (&args.server, &args.only) {
+        let term = dataset::search_terms(&samples).remove(0);
+        server::measure(
+            server,
+            &file,
+            scratch.path(),
+            &samples[0].id,
+            &term,
+            &mut lines,
+        )?;
+    }
     if args.only.as_deref() != Some("reads") {
         // Writes go to a copy, so the cached database stays as generated.
         let copy = scratch.path().join("leadlight.sqlite3");
@@ -113,10 +129,10 @@ fn reads(
     reset_peak_rss();
     let opens: Vec<&dataset::Sample> = samples.iter().take(10).collect();
     let ours = Samples::over(&opens, |s| {
-        let store = Store::open(&file).map_err(|e| e.to_string())?;
+        let store = Store::open(file).map_err(|e| e.to_string())?;
         leads::get(&store, &admin, leadlight_core::ids::LeadId::parse(&s.id)?).map_err(core_err)
     })?;
-    let theirs = Samples::over(&opens, |s| raw::open_and_query(&file, &s.id))?;
+    let theirs = Samples::over(&opens, |s| raw::open_and_query(file, &s.id))?;
     lines.push(Line::timed(
         "open the store (cold) to first query",
         &ours,
@@ -125,11 +141,11 @@ fn reads(
         200.0,
     ));
 
-    let store = Store::open(&file).map_err(|e| e.to_string())?;
-    let conn = raw::connect(&file)?;
+    let store = Store::open(file).map_err(|e| e.to_string())?;
+    let conn = raw::connect(file)?;
 
     // Full-text search: surname, email fragment or phone digits.
-    let terms = dataset::search_terms(&samples);
+    let terms = dataset::search_terms(samples);
     reset_peak_rss();
     let ours = Samples::over(&terms, |q| {
         leads::list(

@@ -351,8 +351,23 @@ fn bench_smoke() -> Result<(), String> {
     )
 }
 
-/// `cargo xtask bench`: the harness in release mode.
+/// `cargo xtask bench`: the harness in release mode, with the release server
+/// under `wrk` (Debian's).
 fn bench(args: &[String]) -> Result<(), String> {
+    ensure_packages(&["wrk"])?;
+    step(
+        "release server",
+        "cargo",
+        &[
+            "build",
+            "--release",
+            "--locked",
+            "--package",
+            "leadlight-server",
+        ],
+    )?;
+    let server = target_dir().join("release/leadlight-server");
+    let server = server.to_string_lossy();
     let mut full: Vec<&str> = vec![
         "run",
         "--release",
@@ -360,6 +375,8 @@ fn bench(args: &[String]) -> Result<(), String> {
         "--package",
         "leadlight-bench",
         "--",
+        "--server",
+        &server,
     ];
     full.extend(args.iter().map(String::as_str));
     step("benchmark", "cargo", &full)
