@@ -112,6 +112,69 @@ pub(crate) fn record(
     Ok(id)
 }
 
+/// One activity for [`record_many`].
+pub(crate) struct NewActivity {
+    pub lead_id: LeadId,
+    pub actor: Option<UserId>,
+    pub kind: ActivityKind,
+    pub detail: serde_json::Value,
+    pub at: Timestamp,
+}
+
+/// Activities per multi-row INSERT (8 values each).
+const ACTIVITIES_PER_INSERT: usize = 1_000;
+
+/// Append many activities and their journal entries, several per statement.
+pub(crate) fn record_many(
+    conn: &mut SqliteConnection,
+    items: &[NewActivity],
+    now: Timestamp,
+) -> CoreResult<()> {
+    use diesel::sql_types::{BigInt, Nullable, Text};
+    let details: Vec<String> = items.iter().map(|i| i.detail.to_string()).collect();
+    let rows: Vec<NewActivityRow<'_>> = items
+        .iter()
+        .zip(&details)
+        .map(|(item, detail)| NewActivityRow {
+            id: ActivityId::new(),
+            lead_id: item.lead_id,
+            actor_id: item.actor,
+            kind: item.kind,
+            detail,
+            at: item.at,
+            created_at: now,
+            updated_at: now,
+        })
+        .collect();
+    for chunk in rows.chunks(ACTIVITIES_PER_INSERT) {
+        let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let mut query = diesel::sql_query(format!(
+            "INSERT INTO activities (id, lead_id, actor_id, kind, detail, at, created_at, updated_at) \
+             VALUES {values}"
+        ))
+        .into_boxed::<diesel::sqlite::Sqlite>();
+        for row in chunk {
+            query = query
+                .bind::<Text, _>(row.id.to_string())
+                .bind::<Text, _>(row.lead_id.to_string())
+                .bind::<Nullable<Text>, _>(row.actor_id.map(|a| a.to_string()))
+                .bind::<Text, _>(row.kind.as_str())
+                .bind::<Text, _>(row.detail)
+                .bind::<BigInt, _>(row.at.millis())
+                .bind::<BigInt, _>(row.created_at.millis())
+                .bind::<BigInt, _>(row.updated_at.millis());
+        }
+        query.execute(conn)?;
+    }
+    let entries = rows
+        .iter()
+        .map(|row| {
+            journal::Entry::insert(Entity::Activity, row.id.to_string(), row, row.actor_id, now)
+        })
+        .collect::<CoreResult<Vec<_>>>()?;
+    journal::record_many(conn, &entries)
+}
+
 fn hydrate(conn: &mut SqliteConnection, rows: Vec<ActivityRow>) -> CoreResult<Vec<Activity>> {
     let names = crate::users::names(conn, rows.iter().filter_map(|r| r.actor_id))?;
     Ok(rows

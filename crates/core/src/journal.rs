@@ -71,6 +71,64 @@ pub(crate) fn record(
     Ok(())
 }
 
+/// An entry for [`record_many`]: what `record` takes, owned.
+pub(crate) struct Entry {
+    entity: Entity,
+    entity_id: String,
+    op: Op,
+    fields: String,
+    actor: Option<UserId>,
+    at: Timestamp,
+}
+
+impl Entry {
+    /// The entry for inserting `row` (the whole record).
+    pub(crate) fn insert(
+        entity: Entity,
+        entity_id: String,
+        row: &impl Serialize,
+        actor: Option<UserId>,
+        at: Timestamp,
+    ) -> CoreResult<Self> {
+        Ok(Self {
+            entity,
+            entity_id,
+            op: Op::Insert,
+            fields: serde_json::to_string(row).map_err(crate::error::CoreError::internal)?,
+            actor,
+            at,
+        })
+    }
+}
+
+/// Entries per multi-row INSERT (7 values each).
+const ENTRIES_PER_INSERT: usize = 1_000;
+
+/// Append many entries, several per statement (bulk writes such as an
+/// import: a statement per entry is most of their cost).
+pub(crate) fn record_many(conn: &mut SqliteConnection, entries: &[Entry]) -> CoreResult<()> {
+    use diesel::sql_types::{BigInt, Nullable, Text};
+    for chunk in entries.chunks(ENTRIES_PER_INSERT) {
+        let values = vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let mut query = diesel::sql_query(format!(
+            "INSERT INTO change_journal (id, entity, entity_id, op, fields, actor_id, at) VALUES {values}"
+        ))
+        .into_boxed::<diesel::sqlite::Sqlite>();
+        for entry in chunk {
+            query = query
+                .bind::<Text, _>(JournalId::new().to_string())
+                .bind::<Text, _>(entry.entity.as_str())
+                .bind::<Text, _>(entry.entity_id.clone())
+                .bind::<Text, _>(entry.op.as_str())
+                .bind::<Text, _>(entry.fields.clone())
+                .bind::<Nullable<Text>, _>(entry.actor.map(|a| a.to_string()))
+                .bind::<BigInt, _>(entry.at.millis());
+        }
+        query.execute(conn)?;
+    }
+    Ok(())
+}
+
 /// One journal entry as read back.
 #[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable)]
 #[diesel(table_name = change_journal)]

@@ -367,10 +367,22 @@ pub(crate) fn record_insert(
         actor,
         now,
     )?;
-    for tag in tags {
-        put_tag(conn, row.id, tag, actor, now)?;
-    }
+    put_tags(conn, row.id, tags, actor, now)?;
     activity::record(conn, row.id, actor, ActivityKind::Created, detail, now, now)?;
+    Ok(())
+}
+
+/// Put each of `tags` on a new lead.
+pub(crate) fn put_tags(
+    conn: &mut SqliteConnection,
+    id: LeadId,
+    tags: &[String],
+    actor: Option<UserId>,
+    now: Timestamp,
+) -> CoreResult<()> {
+    for tag in tags {
+        put_tag(conn, id, tag, actor, now)?;
+    }
     Ok(())
 }
 
