@@ -345,19 +345,6 @@ pub(crate) fn insert(
     diesel::insert_into(leads::table)
         .values(row)
         .execute(conn)?;
-    record_insert(conn, row, tags, actor, detail, now)
-}
-
-/// What follows a new lead's row: its journal entry, tags and "created"
-/// activity.
-pub(crate) fn record_insert(
-    conn: &mut SqliteConnection,
-    row: &NewLeadRow,
-    tags: &[String],
-    actor: Option<UserId>,
-    detail: Value,
-    now: Timestamp,
-) -> CoreResult<()> {
     journal::record(
         conn,
         Entity::Lead,
@@ -391,7 +378,7 @@ pub(crate) fn put_tags(
 const ROWS_PER_INSERT: usize = 500;
 
 /// Insert many leads' rows, several per statement; the caller then records
-/// each (`record_insert`). Why not one statement per lead: the search index
+/// each (journal, activity). Why not one statement per lead: the search index
 /// (FTS5) writes its pending data out at every statement that fills it, so a
 /// statement per lead leaves a tiny index segment per lead to merge, which made
 /// a 100,000-row import several times slower.
