@@ -419,7 +419,7 @@ async fn a_new_user_works_through_the_app() {
         ],
     )
     .await;
-    wait_for_text(&client, "[role=status]", "Exported 1 leads").await;
+    wait_for_text(&client, "[role=status]", "Exported 1 lead to").await;
     let csv = std::fs::read_to_string(&export).unwrap();
     assert!(
         csv.contains("Grace Hopper") && csv.contains("US Navy") && csv.contains("contacted"),

@@ -414,7 +414,7 @@ step("leads export to CSV as a browser download", async () => {
   assert.equal(rows.length, 1, csv);
   for (const text of [LEAD.name, LEAD.email, LEAD.company, "contacted"]) assert.ok(rows[0].includes(text), `no ${text} in ${csv}`);
   assert.ok(rows[0].replace(/\D/g, "").includes("5550102030"), `no phone in ${csv}`);
-  await seeText("[role=status]", "Exported 1 leads to leads.csv (downloaded)");
+  await seeText("[role=status]", "Exported 1 lead to leads.csv (downloaded)");
   writeFileSync(join(artifacts, "leads.csv"), csv);
   await shot("10-leads-exported");
 });
@@ -494,7 +494,7 @@ step("the session survives a reload", async () => {
 step("Reports: the monthly PDF downloads", async () => {
   await visit("#/reports", "Reports");
   const downloading = page.waitForEvent("download");
-  await page.getByRole("button", { name: "Save PDF…" }).click();
+  await page.getByRole("button", { name: "Save PDF", exact: true }).click();
   const download = await downloading;
   assert.match(download.suggestedFilename(), /^leadlight-\d{4}-\d{2}\.pdf$/);
   const file = join(dataDir, download.suggestedFilename());

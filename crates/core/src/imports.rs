@@ -592,7 +592,10 @@ impl Known {
                     Some(o) => Some(crate::ids::UserId::parse(&o).map_err(CoreError::internal)?),
                     None => None,
                 };
-                found.entry(row.key).or_insert((id, owner));
+                // Emails compare as the column does (COLLATE NOCASE: ASCII case).
+                found
+                    .entry(row.key.to_ascii_lowercase())
+                    .or_insert((id, owner));
             }
         }
         Ok(found)
@@ -601,7 +604,7 @@ impl Known {
     /// The lead `row` duplicates, whose owner, and why.
     fn duplicate_of(&self, row: &Valid) -> Option<(LeadId, Option<crate::ids::UserId>, String)> {
         if let Some(email) = &row.email
-            && let Some((id, owner)) = self.by_email.get(email)
+            && let Some((id, owner)) = self.by_email.get(&email.to_ascii_lowercase())
         {
             return Some((*id, *owner, format!("the same email as {email}")));
         }

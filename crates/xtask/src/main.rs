@@ -213,18 +213,6 @@ fn workspace_root() -> PathBuf {
 /// dbus-monitor and tauri-driver itself. Screenshots land in
 /// target/e2e-artifacts.
 fn desktop_end_to_end() -> Result<(), String> {
-    step(
-        "app binary",
-        "cargo",
-        &[
-            "build",
-            "--locked",
-            "--package",
-            "leadlight",
-            "--bin",
-            "leadlight",
-        ],
-    )?;
     ensure_tauri_driver()?;
     step(
         "desktop end-to-end",
@@ -238,12 +226,11 @@ fn desktop_end_to_end() -> Result<(), String> {
             "cargo",
             "nextest",
             "run",
+            "--workspace",
             "--locked",
-            "--package",
-            "leadlight",
-            "--test",
-            "e2e",
             "--ignore-default-filter",
+            "-E",
+            "binary(e2e)",
         ],
     )
 }
@@ -253,18 +240,6 @@ fn desktop_end_to_end() -> Result<(), String> {
 /// tests/web/web.mjs (playwright-core from npm; no browser is downloaded).
 /// Screenshots land in target/web-artifacts.
 fn web_end_to_end() -> Result<(), String> {
-    step(
-        "server binary",
-        "cargo",
-        &[
-            "build",
-            "--locked",
-            "--package",
-            "leadlight-server",
-            "--bin",
-            "leadlight-server",
-        ],
-    )?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target"));
@@ -293,8 +268,7 @@ fn web_end_to_end() -> Result<(), String> {
 const SCHEMATHESIS: &str = "schemathesis==4.32.5";
 
 /// Fuzz the server's API from its OpenAPI document (tests/schemathesis):
-/// no 5xx, every response as documented. Needs the server binary that
-/// `web_end_to_end` built.
+/// no 5xx, every response as documented. Needs the server binary of the build step.
 fn api_fuzz() -> Result<(), String> {
     let target = target_dir();
     let venv = target.join("schemathesis-venv");
@@ -331,16 +305,11 @@ fn api_fuzz() -> Result<(), String> {
 /// not judged here; `cargo xtask bench` is the real run).
 fn bench_smoke() -> Result<(), String> {
     let out = target_dir().join("bench-smoke");
+    let bench = target_dir().join("debug/leadlight-bench");
     step(
         "benchmark smoke run",
-        "cargo",
+        &bench.to_string_lossy(),
         &[
-            "run",
-            "--quiet",
-            "--locked",
-            "--package",
-            "leadlight-bench",
-            "--",
             "--leads",
             "20000",
             "--reps",
@@ -595,6 +564,14 @@ fn test() -> Result<(), String> {
             "-D",
             "warnings",
         ],
+    )?;
+    // Everything at once, with the one feature set every later step shares
+    // (building the app or the server alone would resolve features apart
+    // and compile much of the tree a second time).
+    step(
+        "build",
+        "cargo",
+        &["build", "--workspace", "--all-targets", "--locked"],
     )?;
     desktop_end_to_end()?;
     web_end_to_end()?;

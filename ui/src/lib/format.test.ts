@@ -1,5 +1,5 @@
 import { describe as suite, expect, it } from "vitest";
-import { ago, count, describe, percent, statusLabel } from "./format";
+import { ago, count, counted, describe, percent, statusLabel } from "./format";
 
 suite("format", () => {
   it("reads numbers and rates the way a person would", () => {
@@ -7,6 +7,8 @@ suite("format", () => {
     expect(percent(0.4)).toBe("40.0%");
     expect(percent(null)).toBe("–");
     expect(statusLabel("qualified")).toBe("Qualified");
+    expect(counted(1, "lead")).toBe("1 lead");
+    expect(counted(2000, "lead")).toBe("2,000 leads");
   });
 
   it("says how long ago, then the date", () => {

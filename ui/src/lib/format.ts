@@ -24,6 +24,11 @@ export function count(n: number): string {
   return new Intl.NumberFormat("en-US").format(n);
 }
 
+/** "1 lead", "2,000 leads". */
+export function counted(n: number, noun: string): string {
+  return `${count(n)} ${n === 1 ? noun : `${noun}s`}`;
+}
+
 export function percent(rate: number | null | undefined): string {
   return rate == null ? "–" : `${(rate * 100).toFixed(1)}%`;
 }

@@ -277,3 +277,38 @@ fn first_and_last_names_make_the_name() {
     );
     assert!(names.contains(&"Solo new".to_owned()), "{names:?}");
 }
+
+/// Emails compare without regard to ASCII case, against leads already in
+/// Leadlight as within the file.
+#[test]
+fn an_email_in_other_capitals_is_a_duplicate_of_a_lead_already_here() {
+    let db = TestDb::new();
+    leads::create(
+        &db.store,
+        &db.admin,
+        NewLead {
+            name: "Grace Hopper".into(),
+            email: Some("grace@navy.example.com".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let file =
+        "Name,Email\nGrace Again,GRACE@Navy.Example.com\nKatherine Johnson,kj@nasa.example.gov\n";
+    let mapping = imports::preview(file.as_bytes()).unwrap().mapping;
+    let report = imports::import(
+        &db.store,
+        &db.admin,
+        file.as_bytes(),
+        "c.csv",
+        &mapping,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(
+        (report.created, report.duplicates),
+        (1, 1),
+        "{:#?}",
+        report.outcomes
+    );
+}
