@@ -101,6 +101,20 @@ fn apply(
     )
 }
 
+/// Remove a customer record: a tombstone, as every delete; the lead it came
+/// from stays as it is. Who may edit it may remove it.
+pub fn delete(store: &Store, actor: &Actor, id: CustomerId) -> CoreResult<()> {
+    let now = store.now();
+    store.write(|conn| {
+        visible(conn, actor, id)?;
+        let gone = CustomerChanges {
+            deleted_at: Some(Some(now)),
+            ..Default::default()
+        };
+        apply(conn, actor, id, gone, Op::Delete, now)
+    })
+}
+
 /// The customer record for a lead being converted: a new one from the lead's
 /// details, or the earlier one revived if the lead was converted before.
 pub(crate) fn create_for_lead(

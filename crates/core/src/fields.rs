@@ -264,6 +264,18 @@ impl<T> Page<T> {
             total,
         }
     }
+
+    /// A whole list (short by nature, such as the accounts of a team) as the
+    /// one page that holds it, so every list has the same shape.
+    pub fn all(items: Vec<T>) -> Self {
+        let count = items.len();
+        Self {
+            items,
+            page: 1,
+            limit: u32::try_from(count).unwrap_or(u32::MAX),
+            total: i64::try_from(count).unwrap_or(i64::MAX),
+        }
+    }
 }
 
 /// One page of a feed too long to count: the items and whether more follow.

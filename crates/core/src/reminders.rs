@@ -7,7 +7,7 @@ use crate::activity::{self, ActivityKind};
 use crate::actor::Actor;
 use crate::calendar;
 use crate::error::{CoreError, CoreResult, Problems};
-use crate::fields::{self, PageRequest};
+use crate::fields::{self, Page, PageRequest};
 use crate::ids::{LeadId, ReminderId, UserId};
 use crate::journal::{self, Entity, Op};
 use crate::leads::access;
@@ -398,7 +398,7 @@ pub fn overdue(store: &Store, actor: &Actor) -> CoreResult<Vec<Reminder>> {
 }
 
 /// The actor's pending reminders after today, soonest first.
-pub fn upcoming(store: &Store, actor: &Actor, page: PageRequest) -> CoreResult<Vec<Reminder>> {
+pub fn upcoming(store: &Store, actor: &Actor, page: PageRequest) -> CoreResult<Page<Reminder>> {
     let mut problems = Problems::new();
     page.check(&mut problems);
     problems.finish()?;
@@ -406,12 +406,59 @@ pub fn upcoming(store: &Store, actor: &Actor, page: PageRequest) -> CoreResult<V
     store.read(|conn| {
         let tz = crate::users::time_zone_of(conn, actor.user_id)?;
         let (_, end) = calendar::day_window(tz, now);
-        let query = mine_pending(actor)
-            .filter(reminders::due_at.ge(end))
-            .order((reminders::due_at.asc(), reminders::id.asc()))
-            .limit(page.limit())
-            .offset(page.offset());
-        load_joined(conn, query, lead_scope(actor))
+        let later = || mine_pending(actor).filter(reminders::due_at.ge(end));
+        paged(conn, later, actor, page)
+    })
+}
+
+/// A page of `query`'s reminders, soonest due first, with their total (an
+/// Agent's counted as they are listed: on their own leads only).
+fn paged(
+    conn: &mut SqliteConnection,
+    query: impl Fn() -> reminders::BoxedQuery<'static, Sqlite>,
+    actor: &Actor,
+    page: PageRequest,
+) -> CoreResult<Page<Reminder>> {
+    let scoped = || match lead_scope(actor) {
+        Some(owner) => query().filter(diesel::dsl::exists(
+            leads::table
+                .filter(leads::id.eq(reminders::lead_id))
+                .filter(leads::owner_id.eq(owner)),
+        )),
+        None => query(),
+    };
+    let total: i64 = scoped()
+        .filter(diesel::dsl::exists(
+            leads::table
+                .filter(leads::id.eq(reminders::lead_id))
+                .filter(leads::deleted_at.is_null()),
+        ))
+        .count()
+        .get_result(conn)?;
+    let rows = query()
+        .order((reminders::due_at.asc(), reminders::id.asc()))
+        .limit(page.limit())
+        .offset(page.offset());
+    Ok(Page::new(
+        load_joined(conn, rows, lead_scope(actor))?,
+        page,
+        total,
+    ))
+}
+
+/// One reminder the actor may see.
+pub fn get(store: &Store, actor: &Actor, id: ReminderId) -> CoreResult<Reminder> {
+    store.read(|conn| visible(conn, actor, id))
+}
+
+/// The actor's own reminders, pending and done, soonest due first.
+pub fn list(store: &Store, actor: &Actor, page: PageRequest) -> CoreResult<Page<Reminder>> {
+    let mut problems = Problems::new();
+    page.check(&mut problems);
+    problems.finish()?;
+    store.read(|conn| {
+        let mine = || base().filter(reminders::owner_id.eq(actor.user_id));
+        paged(conn, mine, actor, page)
     })
 }
 

@@ -129,7 +129,7 @@ describe("the HTTP transport", () => {
       if (r.url === "/api/leads/l-9") return new Response(null, { status: 204 });
       if (r.url === "/api/notifications/unread-count") return reply(200, { unread: 4 });
       if (r.url === "/api/notifications/read-all") return reply(200, { marked: 4 });
-      if (r.url.startsWith("/api/reminders/upcoming")) return reply(200, [{ id: "r-1" }]);
+      if (r.url.startsWith("/api/reminders/upcoming")) return reply(200, { items: [{ id: "r-1" }], page: 1, limit: 100, total: 1 });
       return reply(404, { code: "not_found", message: "no such route" });
     });
     expect(await api.createLead({ name: "Bo" })).toEqual(lead);
@@ -212,7 +212,9 @@ describe("the web session", () => {
   it("refreshes an expired access token once and retries", async () => {
     await signedIn((r) => {
       if (r.url === "/api/auth/refresh") return reply(200, session(2));
-      return r.auth === "Bearer access-2" ? reply(200, []) : reply(401, { code: "unauthenticated", message: "expired" });
+      return r.auth === "Bearer access-2"
+        ? reply(200, { items: [], page: 1, limit: 0, total: 0 })
+        : reply(401, { code: "unauthenticated", message: "expired" });
     });
     expect(await api.users()).toEqual([]);
     expect(seen.map((r) => [r.url, r.auth])).toEqual([

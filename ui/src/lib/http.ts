@@ -117,7 +117,6 @@ const routes: Record<string, (a: Args) => Route> = {
   task_complete: (a) => post(path`/api/tasks/${a.id}/complete`),
   customers_list: (a) => get("/api/customers", a.query),
 
-  users_list: () => get("/api/users"),
   user_create: (a) => post("/api/users", a.input),
   user_update: (a) => put(path`/api/users/${a.id}`, a.patch),
   user_deactivate: (a) => post(path`/api/users/${a.id}/deactivate`),
@@ -127,7 +126,6 @@ const routes: Record<string, (a: Args) => Route> = {
   notifications_inbox: (a) => get("/api/notifications", a.page),
   notification_read: (a) => put(path`/api/notifications/${a.id}/read`),
 
-  imports_list: () => get("/api/import/batches"),
   import_undo: (a) => del(path`/api/import/batches/${a.batch}`),
 };
 
@@ -159,6 +157,11 @@ async function errorOf(response: Response): Promise<WireError> {
     // Not JSON: fall through to a message made from the status.
   }
   return { code: codeFor(response.status), message: `The server answered ${response.status} ${response.statusText}`.trim() };
+}
+
+/** The items of a page the server answered. */
+function items(page: unknown): unknown {
+  return (page as { items: unknown[] }).items;
 }
 
 async function json(response: Response): Promise<unknown> {
@@ -351,9 +354,11 @@ export function createHttpClient(options: HttpOptions = {}): { transport: Transp
         forget();
       }
     },
-    reminders_upcoming: async () =>
-      // The first 100, as a plain list (as the desktop command answers).
-      json(await authorized(get("/api/reminders/upcoming", { page: 1, limit: 100 }))),
+    // The server answers every list as a page; these views take the items
+    // (as the desktop commands answer them).
+    reminders_upcoming: async () => items(await json(await authorized(get("/api/reminders/upcoming", { page: 1, limit: 100 })))),
+    users_list: async () => items(await json(await authorized(get("/api/users")))),
+    imports_list: async () => items(await json(await authorized(get("/api/import/batches")))),
     notifications_unread: async () =>
       ((await json(await authorized(get("/api/notifications/unread-count")))) as { unread: number }).unread,
     notifications_read_all: async () =>

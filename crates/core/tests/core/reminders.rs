@@ -70,7 +70,11 @@ fn today_overdue_and_upcoming_follow_the_users_time_zone() {
         vec!["early today in Auckland", "late tonight in Auckland"]
     );
     assert_eq!(
-        messages(reminders::upcoming(&db.store, &kiwi, PageRequest::default()).unwrap()),
+        messages(
+            reminders::upcoming(&db.store, &kiwi, PageRequest::default())
+                .unwrap()
+                .items
+        ),
         vec!["tomorrow in Auckland"]
     );
     // The same instants for a user in UTC fall on other days.
@@ -286,5 +290,43 @@ fn changing_the_time_zone_moves_today() {
             "Mars/Olympus"
         )),
         vec!["time_zone"]
+    );
+}
+
+#[test]
+fn a_reminder_is_read_alone_and_listed_a_page_at_a_time_with_its_total() {
+    let db = TestDb::new();
+    let alan = db.user("Alan Agent", Role::Agent);
+    let bea = db.user("Bea Agent", Role::Agent);
+    let lead = db.lead(&alan, "Grace Hopper").id;
+    let first = remind(&db, &alan, lead, "2026-11-25T09:00:00Z", "Call");
+    remind(&db, &alan, lead, "2026-11-26T09:00:00Z", "Email the quote");
+    remind(&db, &alan, lead, "2026-11-24T10:00:00Z", "Today");
+    reminders::complete(&db.store, &alan, first.id).unwrap();
+    let beas = db.lead(&bea, "Katherine Johnson").id;
+    let hers = remind(&db, &bea, beas, "2026-11-27T09:00:00Z", "Hers");
+
+    assert_eq!(
+        reminders::get(&db.store, &alan, first.id).unwrap().message,
+        "Call"
+    );
+    assert_eq!(
+        code(reminders::get(&db.store, &alan, hers.id)),
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        reminders::get(&db.store, &db.admin, hers.id)
+            .unwrap()
+            .message,
+        "Hers"
+    );
+
+    let all = reminders::list(&db.store, &alan, PageRequest::new(1, 2)).unwrap();
+    assert_eq!(all.total, 3, "done ones too");
+    assert_eq!(messages(all.items), ["Today", "Call"]);
+    let upcoming = reminders::upcoming(&db.store, &alan, PageRequest::new(1, 1)).unwrap();
+    assert_eq!(
+        (upcoming.total, messages(upcoming.items)),
+        (1, vec!["Email the quote".to_owned()])
     );
 }

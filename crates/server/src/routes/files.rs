@@ -18,7 +18,7 @@ use leadlight_core::exports;
 use leadlight_core::ids::ImportBatchId;
 use leadlight_core::imports::{self, Batch, ImportReport, Mapping, Preview, UndoReport};
 use leadlight_core::leads::LeadQuery;
-use leadlight_core::{CoreError, CoreResult, report};
+use leadlight_core::{CoreError, CoreResult, Page, report};
 use serde::Deserialize;
 use tempfile::NamedTempFile;
 use utoipa::IntoParams;
@@ -300,9 +300,11 @@ async fn import(State(s): State<AppState>, Auth(a): Auth, form: Form) -> Api<Imp
 }
 
 #[utoipa::path(get, path = "/api/import/batches",
-    responses((status = 200, description = "Earlier imports, newest first", body = Vec<Batch>)))]
-async fn batches(State(s): State<AppState>, Auth(a): Auth) -> Api<Vec<Batch>> {
-    ok(s.run(move |st| imports::batches(st, &a)).await)
+    responses((status = 200, description = "Earlier imports, newest first, as one page",
+        body = Page<Batch>)))]
+async fn batches(State(s): State<AppState>, Auth(a): Auth) -> Api<Page<Batch>> {
+    ok(s.run(move |st| imports::batches(st, &a).map(Page::all))
+        .await)
 }
 
 #[utoipa::path(delete, path = "/api/import/batches/{id}", params(("id" = ImportBatchId, Path)),

@@ -56,7 +56,10 @@ pub fn routes() -> Router<AppState> {
             get(activities_of).post(log_activity),
         )
         .route("/customers", get(customers_list))
-        .route("/customers/{id}", get(customer).put(customer_update))
+        .route(
+            "/customers/{id}",
+            get(customer).put(customer_update).delete(customer_delete),
+        )
 }
 
 #[utoipa::path(get, path = "/api/leads", params(LeadQuery),
@@ -252,4 +255,15 @@ async fn customer_update(
     Body(p): Body<CustomerPatch>,
 ) -> Api<Customer> {
     ok(s.run(move |st| customers::update(st, &a, id, p)).await)
+}
+
+#[utoipa::path(delete, path = "/api/customers/{id}", tag = "customers",
+    operation_id = "customers_delete", params(("id" = CustomerId, Path)),
+    responses((status = 204, description = "Removed (the lead stays as it is)"), NotFound))]
+async fn customer_delete(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path(id): Path<CustomerId>,
+) -> Result<StatusCode, ApiError> {
+    gone(s.run(move |st| customers::delete(st, &a, id)).await)
 }

@@ -8,10 +8,10 @@ use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use leadlight_core::PageRequest;
+use axum::routing::{get, post};
 use leadlight_core::ids::ReminderId;
 use leadlight_core::reminders::{self, NewReminder, Reminder, ReminderPatch};
+use leadlight_core::{Page, PageRequest};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -23,11 +23,11 @@ pub struct Snooze {
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/reminders", post(create))
+        .route("/reminders", get(list).post(create))
         .route("/reminders/today", get(today))
         .route("/reminders/overdue", get(overdue))
         .route("/reminders/upcoming", get(upcoming))
-        .route("/reminders/{id}", put(update).delete(remove))
+        .route("/reminders/{id}", get(read).put(update).delete(remove))
         .route("/reminders/{id}/complete", post(complete))
         .route("/reminders/{id}/snooze", post(snooze))
 }
@@ -60,14 +60,36 @@ async fn overdue(State(s): State<AppState>, Auth(a): Auth) -> Api<Vec<Reminder>>
 
 #[utoipa::path(get, path = "/api/reminders/upcoming", params(PageRequest),
     responses(
-        (status = 200, description = "The user's pending reminders to come",
-            body = Vec<Reminder>)))]
+        (status = 200, description = "The user's pending reminders after today, soonest first",
+            body = Page<Reminder>)))]
 async fn upcoming(
     State(s): State<AppState>,
     Auth(a): Auth,
     Query(page): Query<PageRequest>,
-) -> Api<Vec<Reminder>> {
+) -> Api<Page<Reminder>> {
     ok(s.run(move |st| reminders::upcoming(st, &a, page)).await)
+}
+
+#[utoipa::path(get, path = "/api/reminders", params(PageRequest),
+    responses(
+        (status = 200, description = "The user's reminders, pending and done, soonest due first",
+            body = Page<Reminder>)))]
+async fn list(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Query(page): Query<PageRequest>,
+) -> Api<Page<Reminder>> {
+    ok(s.run(move |st| reminders::list(st, &a, page)).await)
+}
+
+#[utoipa::path(get, path = "/api/reminders/{id}", params(("id" = ReminderId, Path)),
+    responses((status = 200, description = "The reminder", body = Reminder), NotFound))]
+async fn read(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Path(id): Path<ReminderId>,
+) -> Api<Reminder> {
+    ok(s.run(move |st| reminders::get(st, &a, id)).await)
 }
 
 #[utoipa::path(put, path = "/api/reminders/{id}", params(("id" = ReminderId, Path)),

@@ -10,6 +10,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
+use leadlight_core::Page;
 use leadlight_core::ids::UserId;
 use leadlight_core::users::{self, NewUser, User, UserPatch};
 use serde::Deserialize;
@@ -31,9 +32,10 @@ pub fn routes() -> Router<AppState> {
 }
 
 #[utoipa::path(get, path = "/api/users",
-    responses((status = 200, description = "Every account, by name", body = Vec<User>), Forbidden))]
-async fn list(State(s): State<AppState>, Auth(a): Auth) -> Api<Vec<User>> {
-    ok(s.run(move |st| users::list(st, &a)).await)
+    responses((status = 200, description = "Every account, by name, as one page", body = Page<User>),
+        Forbidden))]
+async fn list(State(s): State<AppState>, Auth(a): Auth) -> Api<Page<User>> {
+    ok(s.run(move |st| users::list(st, &a).map(Page::all)).await)
 }
 
 #[utoipa::path(post, path = "/api/users", request_body = NewUser,

@@ -134,6 +134,12 @@ async fn a_lead_from_creation_to_customer() {
     assert_eq!(status, StatusCode::OK, "{changed}");
     let (_, customers) = server.call(Method::GET, "/api/customers", &ada, None).await;
     assert_eq!(customers["total"], 1);
+    let (status, _) = server
+        .call(Method::DELETE, &customer_path, &ada, None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = server.call(Method::GET, &customer_path, &ada, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 
     let (status, body) = server.call(Method::DELETE, &path, &ada, None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);

@@ -69,7 +69,8 @@ async fn an_agent_gets_404_for_another_agents_lead_and_403_on_users() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, users) = server.call(Method::GET, "/api/users", &manager, None).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(users.as_array().unwrap().len(), 4);
+    assert_eq!(users["total"], 4);
+    assert_eq!(users["items"].as_array().unwrap().len(), 4);
 }
 
 #[tokio::test]

@@ -74,7 +74,18 @@ async fn reminders_today_snooze_done_and_delete() {
     let (_, upcoming) = server
         .call(Method::GET, "/api/reminders/upcoming", &ada, None)
         .await;
-    assert_eq!(upcoming.as_array().unwrap().len(), 1, "{upcoming}");
+    assert_eq!(upcoming["total"], 1, "{upcoming}");
+    let (status, all) = server
+        .call(Method::GET, "/api/reminders?limit=10", &ada, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (all["total"].as_i64(), all["limit"].as_i64()),
+        (Some(1), Some(10))
+    );
+    let (status, one) = server.call(Method::GET, &path, &ada, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(one["message"], "Call Grace");
     let (status, today) = server
         .call(Method::GET, "/api/reminders/today", &ada, None)
         .await;
