@@ -211,7 +211,8 @@ pub async fn reminders_upcoming(state: State<'_, AppState>) -> Result<Vec<Remind
         s,
         &a,
         PageRequest::new(1, 100)
-    ))
+    )
+    .map(|page| page.items))
 }
 
 #[tauri::command]
