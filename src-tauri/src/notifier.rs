@@ -8,7 +8,7 @@
 
 use crate::state::AppState;
 use leadlight_core::CoreResult;
-use leadlight_core::reminders::{self, Reminder};
+use leadlight_core::reminders;
 use std::time::Duration;
 use tauri::{AppHandle, Runtime};
 
@@ -36,20 +36,15 @@ fn check<R: Runtime>(app: &AppHandle<R>, state: &AppState) -> CoreResult<()> {
         return Ok(());
     }
     let actor = state.actor()?;
-    let due = reminders::due_for_notification(&state.store, &actor)?;
+    // Marked as taken, just before they are shown: a restart never shows one twice.
+    let shown = reminders::take_due(&state.store, &actor)?;
     crate::tray::show_due_count(
         app,
         reminders::overdue(&state.store, &actor)?.len()
             + reminders::today(&state.store, &actor)?.len(),
     );
-    if due.is_empty() {
+    if shown.is_empty() {
         return Ok(());
-    }
-    // Marked just before it is shown: a restart never shows one twice.
-    let mut shown: Vec<&Reminder> = Vec::new();
-    for reminder in &due {
-        reminders::mark_notified(&state.store, &actor, reminder.id)?;
-        shown.push(reminder);
     }
     if shown.len() > GROUP_ABOVE {
         let names: Vec<&str> = shown.iter().take(3).map(|r| r.lead_name.as_str()).collect();

@@ -476,6 +476,16 @@ pub fn due_for_notification(store: &Store, actor: &Actor) -> CoreResult<Vec<Remi
 }
 
 /// Record that a reminder was shown. Shown once: marking again changes nothing;
+/// The actor's reminders that fell due and were not yet shown, each marked
+/// shown as it is taken: whoever shows them (the desktop's pop-up, the
+/// server's live stream) shows each once, and a restart never repeats one.
+pub fn take_due(store: &Store, actor: &Actor) -> CoreResult<Vec<Reminder>> {
+    due_for_notification(store, actor)?
+        .into_iter()
+        .map(|due| mark_notified(store, actor, due.id))
+        .collect()
+}
+
 /// a done reminder is never shown, so marking it is a conflict.
 pub fn mark_notified(store: &Store, actor: &Actor, id: ReminderId) -> CoreResult<Reminder> {
     let now = store.now();

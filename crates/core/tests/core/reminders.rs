@@ -330,3 +330,26 @@ fn a_reminder_is_read_alone_and_listed_a_page_at_a_time_with_its_total() {
         (1, vec!["Email the quote".to_owned()])
     );
 }
+
+#[test]
+fn taking_due_reminders_marks_them_so_each_is_shown_once() {
+    let db = TestDb::new();
+    let lead = db.lead(&db.admin, "Grace Hopper");
+    remind(&db, &db.admin, lead.id, "2026-11-24T09:30:00Z", "a");
+    remind(&db, &db.admin, lead.id, "2026-11-24T09:40:00Z", "b");
+    remind(&db, &db.admin, lead.id, "2026-11-24T15:00:00Z", "later");
+    db.at("2026-11-24T10:00:00Z");
+    let taken = reminders::take_due(&db.store, &db.admin).unwrap();
+    assert_eq!(messages(taken.clone()), vec!["a", "b"]);
+    assert!(taken.iter().all(|r| matches!(
+        r.state,
+        ReminderState::Pending {
+            notified_at: Some(_)
+        }
+    )));
+    assert!(
+        reminders::take_due(&db.store, &db.admin)
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -149,12 +149,10 @@ fn newest(store: &Store, actor: &Actor) -> CoreResult<Option<NotificationId>> {
 
 fn tick(store: &Store, token: &str, since: Option<NotificationId>) -> CoreResult<Vec<Found>> {
     let actor = accounts::authenticate(store, Some(token))?;
-    let mut found = Vec::new();
-    for due in reminders::due_for_notification(store, &actor)? {
-        found.push(Found::Reminder(reminders::mark_notified(
-            store, &actor, due.id,
-        )?));
-    }
+    let mut found: Vec<Found> = reminders::take_due(store, &actor)?
+        .into_iter()
+        .map(Found::Reminder)
+        .collect();
     let page = notifications::inbox(store, &actor, PageRequest::new(1, 50))?;
     let mut fresh: Vec<Notification> = page
         .window
