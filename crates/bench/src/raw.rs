@@ -19,7 +19,8 @@ pub fn connect(file: &std::path::Path) -> R<Connection> {
         .map_err(err)?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
-         PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32000;",
+         PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32000;
+         PRAGMA wal_autocheckpoint = 10000;",
     )
     .map_err(err)?;
     Ok(conn)
@@ -158,10 +159,18 @@ pub fn create(conn: &Connection, n: u64, owner: &str, now: i64) -> R<()> {
     tx.prepare_cached(
         "INSERT INTO leads (id, name, email, phone, phone_digits, company, source, status, owner_id,
                             created_at, updated_at)
-         VALUES (?1, ?2, ?3, NULL, NULL, 'Raw & Co', 'other', 'new', ?4, ?5, ?5)",
+         VALUES (?1, ?2, ?3, ?4, ?5, 'Raw & Co', 'other', 'new', ?6, ?7, ?7)",
     )
     .map_err(err)?
-    .execute(params![id, format!("Raw Lead {n}"), format!("raw{n}@bench.example"), owner, now])
+    .execute(params![
+        id,
+        format!("Raw Lead {n}"),
+        format!("raw{n}@bench.example"),
+        format!("+1 555 {n:07}"),
+        format!("1555{n:07}"),
+        owner,
+        now
+    ])
     .map_err(err)?;
     let mut journal = tx
         .prepare_cached(

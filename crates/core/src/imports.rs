@@ -467,9 +467,13 @@ pub fn import(
         // bulk, then what a few rows bring (tags, customers, notes). Slices
         // keep memory flat however large the file.
         let mut written = 0u64;
+        let mut indexed_to = 0;
         for slice in to_write.chunks(WRITE_SLICE) {
             let rows: Vec<&NewLeadRow> = slice.iter().map(|(_, lead)| lead).collect();
             leads::insert_rows(conn, &rows)?;
+            // Before anything below can update these leads (their update
+            // triggers expect them indexed).
+            indexed_to = leads::index_imported(conn, batch_id, indexed_to)?;
             let entries = slice
                 .iter()
                 .map(|(_, lead)| {

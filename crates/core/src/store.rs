@@ -24,6 +24,11 @@ pub const APPLICATION_ID: i32 = 0x4C44_4C54;
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 const BUSY_TIMEOUT_MS: u32 = 5_000;
+/// Checkpoint the WAL into the database every ~40 MB instead of SQLite's
+/// ~4 MB: a lead's insert touches ~30 pages, many of them the same right-hand
+/// index pages as the last insert, and each checkpoint writes a page once
+/// however often it changed. Measured +13% creates per second at 1 M leads.
+const WAL_CHECKPOINT_PAGES: u32 = 10_000;
 
 /// Why a database file could not be opened. The file is left as it was.
 #[derive(Debug, thiserror::Error)]
@@ -122,7 +127,8 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for ConnectionSe
              PRAGMA busy_timeout = {BUSY_TIMEOUT_MS};
              PRAGMA synchronous = NORMAL;
              PRAGMA temp_store = MEMORY;
-             PRAGMA cache_size = -32000;"
+             PRAGMA cache_size = -32000;
+             PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES};"
         ))
         .map_err(diesel::r2d2::Error::QueryError)
     }
@@ -218,6 +224,10 @@ impl Store {
         let pool = Pool::builder()
             .max_size(8)
             .min_idle(Some(1))
+            // r2d2 runs `SELECT 1` on every checkout by default to find dead
+            // network connections; a SQLite file connection does not go stale,
+            // and the query was a tenth of a small read.
+            .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(30))
             .connection_customizer(Box::new(ConnectionSetup))
             .build(ConnectionManager::<SqliteConnection>::new(url))

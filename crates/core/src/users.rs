@@ -240,12 +240,19 @@ pub(crate) fn names(
     conn: &mut SqliteConnection,
     ids: impl IntoIterator<Item = UserId>,
 ) -> CoreResult<std::collections::HashMap<UserId, String>> {
-    let ids: Vec<UserId> = ids.into_iter().collect();
-    if ids.is_empty() {
-        return Ok(Default::default());
-    }
-    Ok(users::table
-        .filter(users::id.eq_any(ids))
+    let mut ids: Vec<UserId> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let query = users::table.into_boxed();
+    // One id (a single lead, or a page with one owner) is the common case:
+    // `=` is a statement SQLite prepares once per connection, while an `IN`
+    // list of varying length is parsed and planned again on every call.
+    let query = match ids.as_slice() {
+        [] => return Ok(Default::default()),
+        [one] => query.filter(users::id.eq(*one)),
+        _ => query.filter(users::id.eq_any(ids)),
+    };
+    Ok(query
         .select((users::id, users::name))
         .load::<(UserId, String)>(conn)?
         .into_iter()

@@ -416,6 +416,73 @@ pub(crate) fn insert_rows(conn: &mut SqliteConnection, rows: &[&NewLeadRow]) -> 
     Ok(())
 }
 
+/// The FTS5 `phone` column for a lead: every suffix of its digits, as the
+/// insert trigger of migration 000001 writes it (a search for the last digits
+/// of a number is then a prefix match on one token).
+fn phone_suffixes_sql() -> String {
+    (1..=20)
+        .map(|from| format!("substr(phone_digits, {from})"))
+        .collect::<Vec<_>>()
+        .join(" || ' ' || ")
+}
+
+/// Index the leads an import wrote after `after_seq` (search and dashboard
+/// summaries) in one statement each, and return the last seq indexed. The
+/// insert triggers skip rows with an import batch (migration 000008): row by
+/// row, FTS5 wrote a segment per insert statement and the summaries took
+/// three upserts per lead.
+pub(crate) fn index_imported(
+    conn: &mut SqliteConnection,
+    batch: crate::ids::ImportBatchId,
+    after_seq: i64,
+) -> CoreResult<i64> {
+    use diesel::sql_types::{BigInt, Text};
+    const ROWS: &str = "FROM leads WHERE import_batch_id = ?1 AND seq > ?2 AND deleted_at IS NULL";
+    let batch = batch.to_string();
+    let statements = [
+        format!(
+            "INSERT INTO leads_fts (rowid, name, email, company, phone) \
+             SELECT seq, name, email, company, {} {ROWS}",
+            phone_suffixes_sql()
+        ),
+        format!(
+            "INSERT INTO lead_totals (owner_key, status, source, n) \
+             SELECT coalesce(owner_id, ''), status, source, count(*) {ROWS} GROUP BY 1, 2, 3 \
+             ON CONFLICT (owner_key, status, source) DO UPDATE SET n = n + excluded.n"
+        ),
+        format!(
+            "INSERT INTO lead_events_hourly (kind, owner_key, hour, n) \
+             SELECT kind, owner_key, hour, count(*) FROM ( \
+               SELECT 'created' AS kind, coalesce(owner_id, '') AS owner_key, created_at / 3600000 AS hour {ROWS} \
+               UNION ALL SELECT 'created', '*', created_at / 3600000 {ROWS} \
+               UNION ALL SELECT 'converted', coalesce(owner_id, ''), converted_at / 3600000 {ROWS} AND converted_at IS NOT NULL \
+               UNION ALL SELECT 'converted', '*', converted_at / 3600000 {ROWS} AND converted_at IS NOT NULL \
+               UNION ALL SELECT 'lost', coalesce(owner_id, ''), lost_at / 3600000 {ROWS} AND lost_at IS NOT NULL \
+               UNION ALL SELECT 'lost', '*', lost_at / 3600000 {ROWS} AND lost_at IS NOT NULL \
+             ) GROUP BY kind, owner_key, hour \
+             ON CONFLICT (kind, owner_key, hour) DO UPDATE SET n = n + excluded.n"
+        ),
+    ];
+    for statement in statements {
+        diesel::sql_query(statement)
+            .bind::<Text, _>(&batch)
+            .bind::<BigInt, _>(after_seq)
+            .execute(conn)?;
+    }
+    #[derive(QueryableByName)]
+    struct Last {
+        #[diesel(sql_type = BigInt)]
+        seq: i64,
+    }
+    let last: Last = diesel::sql_query(
+        "SELECT coalesce(max(seq), ?2) AS seq FROM leads WHERE import_batch_id = ?1",
+    )
+    .bind::<Text, _>(&batch)
+    .bind::<BigInt, _>(after_seq)
+    .get_result(conn)?;
+    Ok(last.seq)
+}
+
 /// A lead the actor may see.
 pub fn get(store: &Store, actor: &Actor, id: LeadId) -> CoreResult<Lead> {
     store.read(|conn| {
@@ -454,8 +521,16 @@ pub(crate) fn hydrate(conn: &mut SqliteConnection, rows: Vec<LeadRow>) -> CoreRe
     let ids: Vec<LeadId> = rows.iter().map(|r| r.id).collect();
     let mut tags: BTreeMap<LeadId, Vec<String>> = BTreeMap::new();
     if !ids.is_empty() {
-        for (lead_id, tag) in lead_tags::table
-            .filter(lead_tags::lead_id.eq_any(&ids))
+        // One lead by `=`: prepared once per connection (see `users::names`).
+        let query = match ids.as_slice() {
+            [one] => lead_tags::table
+                .filter(lead_tags::lead_id.eq(*one))
+                .into_boxed(),
+            _ => lead_tags::table
+                .filter(lead_tags::lead_id.eq_any(&ids))
+                .into_boxed(),
+        };
+        for (lead_id, tag) in query
             .filter(lead_tags::deleted_at.is_null())
             .order((lead_tags::lead_id, lead_tags::tag))
             .select((lead_tags::lead_id, lead_tags::tag))

@@ -152,6 +152,24 @@ fn rows_are_created_skipped_as_duplicates_or_rejected_with_their_line() {
     )
     .unwrap();
     assert_eq!(grace.total, 1, "imported leads are searchable");
+    let by_phone = leads::list(
+        &db.store,
+        &db.admin,
+        LeadQuery {
+            q: Some("7946".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        by_phone
+            .items
+            .iter()
+            .map(|l| l.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Ada Lovelace"],
+        "imported phone numbers are searchable by their digits"
+    );
     let detail = leads::open(&db.store, &db.admin, grace.items[0].id).unwrap();
     assert_eq!(detail.notes[0].body, "Met at the conference,\nwants a demo");
     assert_eq!(detail.lead.source, leads::LeadSource::Referral);
@@ -276,6 +294,55 @@ fn first_and_last_names_make_the_name() {
         "{names:?}"
     );
     assert!(names.contains(&"Solo new".to_owned()), "{names:?}");
+}
+
+/// Imported leads are counted by the dashboard's summaries like any other,
+/// converted and lost ones included, and leave them exact when undone.
+#[test]
+fn imported_leads_of_every_status_are_counted_and_uncounted() {
+    let db = TestDb::new();
+    let file =
+        "Name,Status,Source\nWon One,converted,referral\nGone One,lost,ad\nFresh One,new,website\n";
+    let preview = imports::preview(file.as_bytes()).unwrap();
+    let report = imports::import(
+        &db.store,
+        &db.admin,
+        file.as_bytes(),
+        "s.csv",
+        &preview.mapping,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(report.created, 3, "{:?}", report.outcomes);
+    assert_eq!(
+        analytics::check_summaries(&db.store).unwrap(),
+        Vec::<String>::new()
+    );
+    let found = leads::list(
+        &db.store,
+        &db.admin,
+        LeadQuery {
+            q: Some("gone".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(found.total, 1);
+    imports::undo(&db.store, &db.admin, report.batch_id).unwrap();
+    assert_eq!(
+        analytics::check_summaries(&db.store).unwrap(),
+        Vec::<String>::new()
+    );
+    let after = leads::list(
+        &db.store,
+        &db.admin,
+        LeadQuery {
+            q: Some("gone".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(after.total, 0, "an undone import leaves nothing to find");
 }
 
 /// Emails compare without regard to ASCII case, against leads already in
