@@ -6,10 +6,9 @@
 DROP INDEX leads_phone_digits;
 
 -- Every committed lead leaves FTS5 a new segment, and by default FTS5 merges
--- every 4 segments of a level into the next: at a million leads that merging
--- was a third of the time of a create. Merging every 8 halves the number of
--- levels a term passes through; a search reads a few more segments (measured:
--- no change to search p95 in the bench).
+-- every 4 segments of a level into the next. Merging every 8 halves the
+-- number of levels a term is rewritten through; a search reads at most a few
+-- more small segments.
 INSERT INTO leads_fts (leads_fts, rank) VALUES ('automerge', 8);
 
 -- An import's rows are indexed by the import itself, a slice of thousands in
