@@ -350,12 +350,13 @@ pub(crate) fn revoke_all(
 /// one whose session has ended, is `unauthenticated`. The role is read fresh,
 /// so a role change applies at once.
 pub fn authenticate(store: &Store, access_token: Option<&str>) -> CoreResult<Actor> {
-    let token = access_token
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| CoreError::Unauthenticated("sign in first".into()))?;
-    let claims = tokens::verify(&store.tokens().secret, token, store.now())?;
-    store.read(|conn| {
+    let claims = claims_of(store, access_token)?;
+    if let Some(known) = known_live(store, &claims) {
+        return known;
+    }
+    let cache = store.live_sessions();
+    let generation = cache.generation();
+    let role = store.read(|conn| {
         let live: Option<Role> = sessions::table
             .inner_join(users::table)
             .filter(sessions::id.eq(claims.sid))
@@ -366,8 +367,39 @@ pub fn authenticate(store: &Store, access_token: Option<&str>) -> CoreResult<Act
             .select(users::role)
             .first(conn)
             .optional()?;
-        live.map(|role| Actor::new(claims.sub, role))
-            .ok_or_else(signed_out)
+        live.ok_or_else(signed_out)
+    })?;
+    cache.put(generation, claims.sid, claims.sub, role);
+    Ok(Actor::new(claims.sub, role))
+}
+
+/// [`authenticate`] when it needs no database: no token, a bad or expired
+/// one, or a session read live since this store's last write. `None`: ask
+/// `authenticate` (the server moves to a blocking thread only for that).
+pub fn authenticate_at_once(
+    store: &Store,
+    access_token: Option<&str>,
+) -> Option<CoreResult<Actor>> {
+    match claims_of(store, access_token) {
+        Ok(claims) => known_live(store, &claims),
+        Err(e) => Some(Err(e)),
+    }
+}
+
+fn claims_of(store: &Store, access_token: Option<&str>) -> CoreResult<tokens::AccessClaims> {
+    let token = access_token
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| CoreError::Unauthenticated("sign in first".into()))?;
+    tokens::verify(&store.tokens().secret, token, store.now())
+}
+
+fn known_live(store: &Store, claims: &tokens::AccessClaims) -> Option<CoreResult<Actor>> {
+    let (user, role) = store.live_sessions().get(claims.sid)?;
+    Some(if user == claims.sub {
+        Ok(Actor::new(user, role))
+    } else {
+        Err(signed_out())
     })
 }
 

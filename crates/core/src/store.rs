@@ -108,6 +108,72 @@ pub struct Store {
     clock: Arc<dyn Clock>,
     path: Arc<PathBuf>,
     tokens: Arc<TokenSettings>,
+    sessions: Arc<LiveSessions>,
+}
+
+/// Sessions found live by `accounts::authenticate`, so a burst of requests
+/// on one access token reads the database once. Exact, not a time-based
+/// cache: every write transaction through this store moves `generation`
+/// after it ends, and an entry counts only for the generation it was read
+/// in, so a sign-out, role change or deactivation applies to the very next
+/// request. (One process owns a database file; writes from another process
+/// would not be seen here until this one writes.)
+#[derive(Default)]
+pub(crate) struct LiveSessions {
+    generation: std::sync::atomic::AtomicU64,
+    live: std::sync::Mutex<
+        std::collections::HashMap<
+            crate::ids::SessionId,
+            (u64, crate::ids::UserId, crate::actor::Role),
+        >,
+    >,
+}
+
+/// Enough for every signed-in session of a large team; past it the map
+/// starts over rather than growing without bound.
+const LIVE_SESSIONS_MAX: usize = 10_000;
+
+impl LiveSessions {
+    /// The generation to tag a lookup with: read it before the database.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    pub(crate) fn get(
+        &self,
+        session: crate::ids::SessionId,
+    ) -> Option<(crate::ids::UserId, crate::actor::Role)> {
+        let now = self.generation();
+        let live = self
+            .live
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        live.get(&session)
+            .filter(|(generation, _, _)| *generation == now)
+            .map(|(_, user, role)| (*user, *role))
+    }
+
+    pub(crate) fn put(
+        &self,
+        generation: u64,
+        session: crate::ids::SessionId,
+        user: crate::ids::UserId,
+        role: crate::actor::Role,
+    ) {
+        let mut live = self
+            .live
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if live.len() >= LIVE_SESSIONS_MAX {
+            live.clear();
+        }
+        live.insert(session, (generation, user, role));
+    }
+
+    fn written(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
 }
 
 impl fmt::Debug for Store {
@@ -222,7 +288,7 @@ impl Store {
         drop(conn);
 
         let pool = Pool::builder()
-            .max_size(8)
+            .max_size(Self::CONNECTIONS as u32)
             .min_idle(Some(1))
             // r2d2 runs `SELECT 1` on every checkout by default to find dead
             // network connections; a SQLite file connection does not go stale,
@@ -242,8 +308,13 @@ impl Store {
                 access_ttl: options.access_ttl,
                 refresh_ttl: options.refresh_ttl,
             }),
+            sessions: Arc::default(),
         })
     }
+
+    /// How many SQLite connections a store keeps: readers run side by side
+    /// in WAL mode; writers take turns.
+    pub const CONNECTIONS: usize = 8;
 
     pub fn path(&self) -> &Path {
         &self.path
@@ -255,6 +326,10 @@ impl Store {
 
     pub(crate) fn tokens(&self) -> &TokenSettings {
         &self.tokens
+    }
+
+    pub(crate) fn live_sessions(&self) -> &LiveSessions {
+        &self.sessions
     }
 
     /// Run `f` in a read transaction: one consistent snapshot (a page and its
@@ -277,7 +352,11 @@ impl Store {
     ) -> CoreResult<T> {
         let mut conn = self.pool.get()?;
         let conn: &mut SqliteConnection = &mut conn;
-        conn.immediate_transaction(f)
+        let outcome = conn.immediate_transaction(f);
+        // After the commit (or rollback): a session read live before this
+        // point is read again.
+        self.sessions.written();
+        outcome
     }
 
     /// A pooled connection for bulk work (the demo generator) and diagnostics.

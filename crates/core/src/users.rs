@@ -243,16 +243,26 @@ pub(crate) fn names(
     let mut ids: Vec<UserId> = ids.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();
-    let query = users::table.into_boxed();
-    // One id (a single lead, or a page with one owner) is the common case:
+    // A few ids (a lead's owner, the authors of its notes) is the common case:
     // `=` is a statement SQLite prepares once per connection, while an `IN`
-    // list of varying length is parsed and planned again on every call.
-    let query = match ids.as_slice() {
-        [] => return Ok(Default::default()),
-        [one] => query.filter(users::id.eq(*one)),
-        _ => query.filter(users::id.eq_any(ids)),
-    };
-    Ok(query
+    // list of varying length is parsed and planned again on every call,
+    // which costs more than several prepared lookups.
+    if ids.len() <= 16 {
+        let mut names = std::collections::HashMap::with_capacity(ids.len());
+        for id in ids {
+            if let Some(name) = users::table
+                .filter(users::id.eq(id))
+                .select(users::name)
+                .first::<String>(conn)
+                .optional()?
+            {
+                names.insert(id, name);
+            }
+        }
+        return Ok(names);
+    }
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
         .select((users::id, users::name))
         .load::<(UserId, String)>(conn)?
         .into_iter()

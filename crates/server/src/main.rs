@@ -160,7 +160,15 @@ fn run(args: Args) -> Result<(), String> {
             every: Duration::from_secs(args.rate_period_seconds.max(1)),
         },
     };
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    // The blocking pool runs the core, which needs one of the store's pooled
+    // SQLite connections per call: threads past that only queue on the
+    // pool's lock (under 32 concurrent reads, a third of the CPU went to
+    // threads waking and sleeping). Extra calls wait in tokio's queue instead.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(leadlight_core::Store::CONNECTIONS)
+        .build()
+        .map_err(|e| e.to_string())?;
     runtime.block_on(async move {
         if let Some(mail) = mail {
             leadlight_server::start_mailer(store.clone(), mail)?;
