@@ -200,6 +200,37 @@ fn reusing_a_rotated_refresh_token_ends_the_whole_session() {
     accounts::refresh(&a.store, &other_device.refresh_token).unwrap();
 }
 
+/// A session checked once is remembered (the server then authenticates
+/// without the database), but only until the next write: signing out ends
+/// it for the very next request, as if nothing were remembered.
+#[test]
+fn a_remembered_session_ends_with_the_next_write() {
+    let a = accounts();
+    register(&a, "Ada", "ada@example.com");
+    let laptop = login(&a, "ada@example.com");
+    assert!(
+        accounts::authenticate_at_once(&a.store, Some(&laptop.access_token)).is_none(),
+        "not yet read live: the database decides"
+    );
+    let actor = accounts::authenticate(&a.store, Some(&laptop.access_token)).unwrap();
+    let at_once = accounts::authenticate_at_once(&a.store, Some(&laptop.access_token))
+        .expect("read live since the last write")
+        .unwrap();
+    assert_eq!((at_once.user_id, at_once.role), (actor.user_id, actor.role));
+    assert_eq!(
+        code(accounts::authenticate_at_once(&a.store, Some("not-a-token")).unwrap()),
+        ErrorCode::Unauthenticated,
+        "a bad token needs no database either"
+    );
+
+    accounts::logout(&a.store, &laptop.refresh_token).unwrap();
+    assert!(accounts::authenticate_at_once(&a.store, Some(&laptop.access_token)).is_none());
+    assert_eq!(
+        code(accounts::authenticate(&a.store, Some(&laptop.access_token))),
+        ErrorCode::Unauthenticated
+    );
+}
+
 #[test]
 fn logout_ends_the_session_and_a_password_change_ends_them_all() {
     let a = accounts();
