@@ -1,6 +1,6 @@
 //! The benchmark database: N demo leads from the core's generator, cached in
-//! target/bench between runs while N and the generator stay the same, and the
-//! varied inputs the operations are run with.
+//! target/bench between runs while N, the generator and the migrations stay
+//! the same, and the varied inputs the operations are run with.
 
 use leadlight_core::demo::{self, DemoSpec};
 use leadlight_core::{Actor, Role, Store};
@@ -17,12 +17,31 @@ fn fingerprint(text: &str) -> u64 {
     })
 }
 
+/// The migrations' text: a migration can change how the generated data is
+/// laid out (an index, FTS5's merge settings), so it makes a new database too.
+fn schema_text() -> Result<String, String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path().join("up.sql")))
+        .collect();
+    names.sort();
+    let mut text = String::new();
+    for name in names {
+        text.push_str(
+            &std::fs::read_to_string(&name).map_err(|e| format!("{}: {e}", name.display()))?,
+        );
+    }
+    Ok(text)
+}
+
 /// The cached database for `leads` leads under `root`, made if missing.
 /// Returns its path and whether it was made now.
 pub fn ensure(root: &Path, leads: u64) -> Result<(PathBuf, bool), String> {
     let key = format!(
-        "leads={leads} seed={SEED} generator={:016x}",
-        fingerprint(GENERATOR)
+        "leads={leads} seed={SEED} generator={:016x} schema={:016x}",
+        fingerprint(GENERATOR),
+        fingerprint(&schema_text()?)
     );
     let dir = root.join(format!("db-{leads}"));
     let file = dir.join("leadlight.sqlite3");
