@@ -174,12 +174,14 @@ pub fn create(conn: &Connection, n: u64, owner: &str, now: i64) -> R<()> {
     .map_err(err)?;
     let mut journal = tx
         .prepare_cached(
-            "INSERT INTO change_journal (id, entity, entity_id, op, fields, actor_id, at)
-             VALUES (?1, ?2, ?3, 'insert', ?4, ?5, ?6)",
+            "INSERT INTO change_journal (entity, entity_id, op, fields, actor_id, at, hlc)
+             VALUES (?1, ?2, 'insert', ?3, ?4, ?5,
+                     max(coalesce((SELECT hlc FROM change_journal ORDER BY seq DESC LIMIT 1), 0),
+                         (SELECT seen FROM sync_clock), ?5 * 65536) + 1)",
         )
         .map_err(err)?;
     journal
-        .execute(params![format!("j{id}"), "lead", id, "{}", owner, now])
+        .execute(params!["lead", id, "{}", owner, now])
         .map_err(err)?;
     tx.prepare_cached(
         "INSERT INTO activities (id, lead_id, actor_id, kind, detail, at, created_at, updated_at)
@@ -189,14 +191,7 @@ pub fn create(conn: &Connection, n: u64, owner: &str, now: i64) -> R<()> {
     .execute(params![activity, id, owner, now])
     .map_err(err)?;
     journal
-        .execute(params![
-            format!("j{activity}"),
-            "activity",
-            activity,
-            "{}",
-            owner,
-            now
-        ])
+        .execute(params!["activity", activity, "{}", owner, now])
         .map_err(err)?;
     drop(journal);
     tx.commit().map_err(err)

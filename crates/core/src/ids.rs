@@ -78,7 +78,6 @@ id_type!(ActivityId, "activity");
 id_type!(ReminderId, "reminder");
 id_type!(TaskId, "task");
 id_type!(CustomerId, "customer");
-id_type!(JournalId, "journal entry");
 id_type!(SessionId, "session");
 id_type!(ImportBatchId, "import batch");
 id_type!(NotificationId, "notification");

@@ -1,9 +1,11 @@
 //! The change journal: one row per changed record, written in the same
-//! transaction as the change. Sync pushes from it; the feed and undo read it.
+//! transaction as the change, with the hybrid logical clock sync orders it
+//! by. Sync pushes from it.
 
 use crate::error::CoreResult;
-use crate::ids::{JournalId, UserId};
-use crate::schema::change_journal;
+use crate::hlc::Hlc;
+use crate::ids::UserId;
+use crate::schema::{change_journal, sync_clock};
 use crate::text_enum::text_enum;
 use crate::time::Timestamp;
 use diesel::prelude::*;
@@ -36,13 +38,26 @@ text_enum!(
 #[derive(Insertable)]
 #[diesel(table_name = change_journal)]
 struct NewEntry<'a> {
-    id: JournalId,
     entity: Entity,
     entity_id: &'a str,
     op: Op,
     fields: String,
     actor_id: Option<UserId>,
     at: Timestamp,
+    hlc: i64,
+}
+
+/// The latest clock made here (the last entry) or seen from elsewhere; the
+/// next change made here comes after it. Read inside the write transaction,
+/// so two writers cannot take the same clock.
+pub(crate) fn last_clock(conn: &mut SqliteConnection) -> CoreResult<Hlc> {
+    let last: Option<i64> = change_journal::table
+        .select(change_journal::hlc)
+        .order(change_journal::seq.desc())
+        .first(conn)
+        .optional()?;
+    let seen: i64 = sync_clock::table.select(sync_clock::seen).first(conn)?;
+    Ok(Hlc::from_raw(last.unwrap_or(0).max(seen)))
 }
 
 /// Append one entry. `fields` holds the changed fields with their new values
@@ -57,15 +72,16 @@ pub(crate) fn record(
     at: Timestamp,
 ) -> CoreResult<()> {
     let fields = serde_json::to_string(fields).map_err(crate::error::CoreError::internal)?;
+    let hlc = Hlc::next(last_clock(conn)?, at).raw();
     diesel::insert_into(change_journal::table)
         .values(NewEntry {
-            id: JournalId::new(),
             entity,
             entity_id,
             op,
             fields,
             actor_id: actor,
             at,
+            hlc,
         })
         .execute(conn)?;
     Ok(())
@@ -108,21 +124,26 @@ const ENTRIES_PER_INSERT: usize = 1_000;
 /// import: a statement per entry is most of their cost).
 pub(crate) fn record_many(conn: &mut SqliteConnection, entries: &[Entry]) -> CoreResult<()> {
     use diesel::sql_types::{BigInt, Nullable, Text};
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let mut clock = last_clock(conn)?;
     for chunk in entries.chunks(ENTRIES_PER_INSERT) {
         let values = vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let mut query = diesel::sql_query(format!(
-            "INSERT INTO change_journal (id, entity, entity_id, op, fields, actor_id, at) VALUES {values}"
+            "INSERT INTO change_journal (entity, entity_id, op, fields, actor_id, at, hlc) VALUES {values}"
         ))
         .into_boxed::<diesel::sqlite::Sqlite>();
         for entry in chunk {
+            clock = Hlc::next(clock, entry.at);
             query = query
-                .bind::<Text, _>(JournalId::new().to_string())
                 .bind::<Text, _>(entry.entity.as_str())
                 .bind::<Text, _>(entry.entity_id.clone())
                 .bind::<Text, _>(entry.op.as_str())
                 .bind::<Text, _>(entry.fields.clone())
                 .bind::<Nullable<Text>, _>(entry.actor.map(|a| a.to_string()))
-                .bind::<BigInt, _>(entry.at.millis());
+                .bind::<BigInt, _>(entry.at.millis())
+                .bind::<BigInt, _>(clock.raw());
         }
         query.execute(conn)?;
     }
@@ -133,7 +154,6 @@ pub(crate) fn record_many(conn: &mut SqliteConnection, entries: &[Entry]) -> Cor
 #[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable)]
 #[diesel(table_name = change_journal)]
 pub struct JournalEntry {
-    pub id: JournalId,
     pub entity: Entity,
     pub entity_id: String,
     pub op: Op,
@@ -141,6 +161,15 @@ pub struct JournalEntry {
     pub fields: JsonText,
     pub actor_id: Option<UserId>,
     pub at: Timestamp,
+    #[diesel(deserialize_as = i64)]
+    pub hlc: Hlc,
+    pub origin: Option<String>,
+}
+
+impl From<i64> for Hlc {
+    fn from(raw: i64) -> Self {
+        Hlc::from_raw(raw)
+    }
 }
 
 /// JSON stored as text, parsed on read.

@@ -19,6 +19,7 @@ pub mod enquiries;
 pub mod error;
 pub mod exports;
 pub mod fields;
+pub mod hlc;
 pub mod ids;
 pub mod imports;
 pub mod journal;

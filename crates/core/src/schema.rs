@@ -17,13 +17,14 @@ diesel::table! {
 diesel::table! {
     change_journal (seq) {
         seq -> Nullable<Integer>,
-        id -> Text,
         entity -> Text,
         entity_id -> Text,
         op -> Text,
         fields -> Text,
         actor_id -> Nullable<Text>,
         at -> BigInt,
+        hlc -> BigInt,
+        origin -> Nullable<Text>,
     }
 }
 
@@ -188,6 +189,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    sync_clock (id) {
+        id -> Nullable<Integer>,
+        seen -> BigInt,
+    }
+}
+
+diesel::table! {
     tasks (id) {
         id -> Text,
         title -> Text,
@@ -246,6 +254,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reminders,
     sessions,
     settings,
+    sync_clock,
     tasks,
     users,
 );

@@ -15,6 +15,7 @@ mod durability;
 mod enquiries;
 mod exports;
 mod imports;
+mod journal;
 mod leads;
 mod notes;
 mod notifications;
