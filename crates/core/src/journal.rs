@@ -87,6 +87,35 @@ pub(crate) fn record(
     Ok(())
 }
 
+/// Append an entry for a change received by sync: it keeps the clock it was
+/// made with and says which client it came from (so it is not pushed back).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn record_received(
+    conn: &mut SqliteConnection,
+    entity: Entity,
+    entity_id: &str,
+    op: Op,
+    fields: &impl Serialize,
+    actor: Option<UserId>,
+    hlc: Hlc,
+    origin: &str,
+) -> CoreResult<()> {
+    let fields = serde_json::to_string(fields).map_err(crate::error::CoreError::internal)?;
+    diesel::insert_into(change_journal::table)
+        .values((
+            change_journal::entity.eq(entity),
+            change_journal::entity_id.eq(entity_id),
+            change_journal::op.eq(op),
+            change_journal::fields.eq(fields),
+            change_journal::actor_id.eq(actor),
+            change_journal::at.eq(hlc.wall()),
+            change_journal::hlc.eq(hlc.raw()),
+            change_journal::origin.eq(origin),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// An entry for [`record_many`]: what `record` takes, owned.
 pub(crate) struct Entry {
     entity: Entity,

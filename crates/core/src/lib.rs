@@ -33,6 +33,7 @@ pub mod schema;
 mod settings;
 pub mod stats;
 pub mod store;
+pub mod sync;
 pub mod tasks;
 pub mod time;
 pub mod users;

@@ -189,9 +189,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    sync_clients (client_id) {
+        client_id -> Text,
+        user_id -> Text,
+        applied_seq -> BigInt,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
     sync_clock (id) {
         id -> Nullable<Integer>,
         seen -> BigInt,
+        arbiter -> Integer,
+    }
+}
+
+diesel::table! {
+    sync_field_clocks (entity, entity_id, field) {
+        entity -> Text,
+        entity_id -> Text,
+        field -> Text,
+        hlc -> BigInt,
+        client_id -> Text,
     }
 }
 
@@ -237,6 +258,7 @@ diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(reminders -> users (owner_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(sync_clients -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     activities,
@@ -254,7 +276,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     reminders,
     sessions,
     settings,
+    sync_clients,
     sync_clock,
+    sync_field_clocks,
     tasks,
     users,
 );

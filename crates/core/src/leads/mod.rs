@@ -48,8 +48,8 @@ text_enum!(
     }
 );
 
-const NAME_MAX: usize = ContactEdits::NAME_MAX;
-const COMPANY_MAX: usize = ContactEdits::COMPANY_MAX;
+pub(crate) const NAME_MAX: usize = ContactEdits::NAME_MAX;
+pub(crate) const COMPANY_MAX: usize = ContactEdits::COMPANY_MAX;
 const MAX_TAGS: usize = 20;
 
 /// A lead as the UI and the API see it.
@@ -91,6 +91,29 @@ pub(crate) struct LeadRow {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub deleted_at: Option<Timestamp>,
+}
+
+impl LeadRow {
+    /// A lead with nothing set yet (what a record arriving by sync is
+    /// checked against).
+    pub(crate) fn blank(id: LeadId, now: Timestamp) -> Self {
+        Self {
+            id,
+            name: String::new(),
+            email: None,
+            phone: None,
+            company: None,
+            source: LeadSource::Other,
+            status: LeadStatus::New,
+            owner_id: None,
+            claimed_at: None,
+            converted_at: None,
+            lost_at: None,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        }
+    }
 }
 
 #[derive(Insertable, Serialize)]
@@ -234,7 +257,7 @@ fn parse_tags(problems: &mut Problems, raw: &[String]) -> Vec<String> {
     tags
 }
 
-fn check_owner(conn: &mut SqliteConnection, owner: UserId) -> CoreResult<()> {
+pub(crate) fn check_owner(conn: &mut SqliteConnection, owner: UserId) -> CoreResult<()> {
     let active = users::table
         .filter(users::id.eq(owner))
         .filter(users::deleted_at.is_null())

@@ -43,6 +43,29 @@ impl TestDb {
         }
     }
 
+    /// A copy of this database, as a desktop's first sync would leave it: the
+    /// same users and records, its own file and clock (at the same time).
+    pub fn replica(&self) -> TestDb {
+        use diesel::connection::SimpleConnection;
+        self.store
+            .connection()
+            .unwrap()
+            .batch_execute("PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("data")).unwrap();
+        let file = dir.path().join("data/leadlight.sqlite3");
+        std::fs::copy(self.store.path(), &file).unwrap();
+        let clock = Arc::new(ManualClock::new(self.store.now()));
+        let store = Store::open_with_clock(&file, clock.clone()).unwrap();
+        TestDb {
+            dir,
+            store,
+            clock,
+            admin: self.admin,
+        }
+    }
+
     /// Another account with `role` (and optionally a time zone).
     pub fn user(&self, name: &str, role: Role) -> Actor {
         self.user_in(name, role, "UTC")

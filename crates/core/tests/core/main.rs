@@ -26,4 +26,5 @@ mod report;
 mod roles;
 mod search;
 mod store;
+mod sync;
 mod tasks;

@@ -1,0 +1,550 @@
+//! Sync between desktops and a team server (docs/SYNC.md): the client's
+//! outbox, and the server's side of a push, with per-field last-writer-wins
+//! by hybrid logical clock.
+//!
+//! Built so far: leads. Other records in a batch are refused by name until
+//! their turn comes, so a client never believes they were applied.
+
+use crate::actor::Actor;
+use crate::error::{CoreError, CoreResult, ErrorCode};
+use crate::fields;
+use crate::hlc::Hlc;
+use crate::ids::{LeadId, UserId};
+use crate::journal::{self, Entity, Op};
+use crate::leads::{self, LeadChanges, LeadRow, LeadSource, LeadStatus, NewLeadRow};
+use crate::schema::{
+    change_journal, leads as leads_table, sync_clients, sync_clock, sync_field_clocks,
+};
+use crate::store::Store;
+use crate::time::Timestamp;
+use diesel::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// A batch holds at most this many operations.
+pub const MAX_OPS_PER_BATCH: usize = 500;
+
+/// A client clock further ahead of the server's than this is refused: it
+/// would win every conflict until real time caught up with it.
+pub fn max_clock_ahead() -> chrono::Duration {
+    chrono::Duration::minutes(1)
+}
+
+/// One change made on a client, as its journal recorded it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushOp {
+    /// The client's own order: increasing, never reused.
+    pub seq: i64,
+    pub entity: Entity,
+    pub entity_id: String,
+    pub op: Op,
+    /// The changed fields with their new values (the whole record on insert).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub fields: Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub hlc: Hlc,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushBatch {
+    /// The sync client (one per desktop and user), a UUID.
+    pub client_id: String,
+    pub ops: Vec<PushOp>,
+}
+
+/// Why an operation was not applied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Refusal {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Applied,
+    /// Applied before (a retried batch): nothing changed now.
+    AlreadyApplied,
+    /// Applied, except these fields: a later write to them won.
+    Superseded {
+        fields: Vec<String>,
+    },
+    Rejected(Refusal),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OpResult {
+    pub seq: i64,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushAnswer {
+    /// Every operation up to this seq is settled (applied, superseded or
+    /// rejected): the client need not send them again.
+    pub applied_through: i64,
+    pub results: Vec<OpResult>,
+    /// The server's clock after the batch; the client's next change comes
+    /// after it.
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub server_clock: Hlc,
+}
+
+/// The changes made here (not received by sync) after `after_seq`, oldest
+/// first, at most `limit`: what a client pushes next.
+pub fn outbox(store: &Store, after_seq: i64, limit: i64) -> CoreResult<Vec<PushOp>> {
+    store.read(|conn| {
+        let rows = change_journal::table
+            .filter(change_journal::seq.gt(after_seq as i32))
+            .filter(change_journal::origin.is_null())
+            .order(change_journal::seq.asc())
+            .limit(limit)
+            .select((
+                change_journal::seq,
+                change_journal::entity,
+                change_journal::entity_id,
+                change_journal::op,
+                change_journal::fields,
+                change_journal::hlc,
+            ))
+            .load::<(Option<i32>, Entity, String, Op, String, i64)>(conn)?;
+        rows.into_iter()
+            .map(|(seq, entity, entity_id, op, fields, hlc)| {
+                Ok(PushOp {
+                    seq: i64::from(seq.unwrap_or_default()),
+                    entity,
+                    entity_id,
+                    op,
+                    fields: serde_json::from_str(&fields).map_err(CoreError::internal)?,
+                    hlc: Hlc::from_raw(hlc),
+                })
+            })
+            .collect()
+    })
+}
+
+/// Make this database the arbiter of sync (a team server's): from now on
+/// every change journalled here moves its fields' clocks. Idempotent.
+pub fn arbitrate(store: &Store) -> CoreResult<()> {
+    store.write(|conn| {
+        diesel::update(sync_clock::table)
+            .set(sync_clock::arbiter.eq(1))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// Apply a client's batch (the server's side of `POST /api/sync/push`), in
+/// one transaction: see docs/SYNC.md.
+pub fn push(store: &Store, actor: &Actor, batch: PushBatch) -> CoreResult<PushAnswer> {
+    let client = uuid::Uuid::parse_str(batch.client_id.trim())
+        .map_err(|_| CoreError::invalid("client_id", "is not a UUID"))?
+        .to_string();
+    if batch.ops.len() > MAX_OPS_PER_BATCH {
+        return Err(CoreError::invalid(
+            "ops",
+            format!(
+                "holds {} operations; at most {MAX_OPS_PER_BATCH} go in one batch",
+                batch.ops.len()
+            ),
+        ));
+    }
+    if batch.ops.windows(2).any(|w| w[0].seq >= w[1].seq) {
+        return Err(CoreError::invalid("ops", "must be in increasing seq order"));
+    }
+    let now = store.now();
+    if let Some(ahead) = batch
+        .ops
+        .iter()
+        .map(|op| op.hlc)
+        .max()
+        .filter(|h| h.ahead_of(now, max_clock_ahead()))
+    {
+        let minutes = (ahead.wall().millis() - now.millis()) as f64 / 60_000.0;
+        return Err(CoreError::invalid(
+            "hlc",
+            format!(
+                "this computer's clock is {minutes:.0} minutes ahead of the server's; set it right and sync again"
+            ),
+        ));
+    }
+    store.write(|conn| {
+        diesel::update(sync_clock::table)
+            .set(sync_clock::arbiter.eq(1))
+            .execute(conn)?;
+        let applied = client_position(conn, actor, &client, now)?;
+        let newest = batch.ops.iter().map(|op| op.hlc.raw()).max().unwrap_or(0);
+        diesel::update(sync_clock::table.filter(sync_clock::seen.lt(newest)))
+            .set(sync_clock::seen.eq(newest))
+            .execute(conn)?;
+        let mut results = Vec::with_capacity(batch.ops.len());
+        let mut through = applied;
+        for op in &batch.ops {
+            let outcome = if op.seq <= applied {
+                Outcome::AlreadyApplied
+            } else {
+                // A savepoint per operation: one refused leaves no trace and
+                // the rest of the batch still applies.
+                match conn.transaction(|conn| apply(conn, actor, &client, op)) {
+                    Ok(outcome) => outcome,
+                    Err(CoreError::Internal(cause)) => return Err(CoreError::Internal(cause)),
+                    Err(refused) => Outcome::Rejected(Refusal {
+                        code: refused.code(),
+                        message: refused.to_string(),
+                    }),
+                }
+            };
+            through = through.max(op.seq);
+            results.push(OpResult {
+                seq: op.seq,
+                outcome,
+            });
+        }
+        diesel::update(sync_clients::table.filter(sync_clients::client_id.eq(&client)))
+            .set((
+                sync_clients::applied_seq.eq(through),
+                sync_clients::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(PushAnswer {
+            applied_through: through,
+            results,
+            server_clock: journal::last_clock(conn)?,
+        })
+    })
+}
+
+/// How far the client's operations have been applied; a new client is
+/// registered to the actor, and another user's client is refused.
+fn client_position(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    client: &str,
+    now: Timestamp,
+) -> CoreResult<i64> {
+    let known: Option<(UserId, i64)> = sync_clients::table
+        .filter(sync_clients::client_id.eq(client))
+        .select((sync_clients::user_id, sync_clients::applied_seq))
+        .first(conn)
+        .optional()?;
+    match known {
+        Some((user, applied)) if user == actor.user_id => Ok(applied),
+        Some(_) => Err(CoreError::Forbidden(
+            "this sync client belongs to another user; sign in again to sync".into(),
+        )),
+        None => {
+            diesel::insert_into(sync_clients::table)
+                .values((
+                    sync_clients::client_id.eq(client),
+                    sync_clients::user_id.eq(actor.user_id),
+                    sync_clients::applied_seq.eq(0i64),
+                    sync_clients::created_at.eq(now),
+                    sync_clients::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            Ok(0)
+        }
+    }
+}
+
+fn apply(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    client: &str,
+    op: &PushOp,
+) -> CoreResult<Outcome> {
+    let Value::Object(fields) = &op.fields else {
+        return Err(CoreError::invalid("fields", "must be an object"));
+    };
+    match op.entity {
+        Entity::Lead => apply_lead(conn, actor, client, op, fields),
+        other => Err(CoreError::invalid(
+            "entity",
+            format!("syncing {other} records is not built yet"),
+        )),
+    }
+}
+
+/// A field's value in an operation: absent is `None`; present with the wrong
+/// type is a validation error naming it.
+fn take<T: DeserializeOwned>(fields: &Map<String, Value>, key: &str) -> CoreResult<Option<T>> {
+    fields
+        .get(key)
+        .map(|v| {
+            serde_json::from_value(v.clone()).map_err(|e| CoreError::invalid(key, e.to_string()))
+        })
+        .transpose()
+}
+
+/// Fields that change together: a group wins or loses as one, so a lead
+/// never ends up `converted` with another write's `lost_at`.
+const LEAD_GROUPS: &[&[&str]] = &[
+    &["name"],
+    &["email"],
+    &["phone"],
+    &["company"],
+    &["source"],
+    &["status", "converted_at", "lost_at"],
+    &["owner_id", "claimed_at"],
+    &["deleted_at"],
+];
+
+/// The clock of the latest accepted write to any field of `group`.
+fn group_clock(clocks: &[(String, i64, String)], group: &[&str]) -> Option<(i64, String)> {
+    clocks
+        .iter()
+        .filter(|(field, _, _)| group.contains(&field.as_str()))
+        .map(|(_, hlc, client)| (*hlc, client.clone()))
+        .max()
+}
+
+fn apply_lead(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    client: &str,
+    op: &PushOp,
+    fields: &Map<String, Value>,
+) -> CoreResult<Outcome> {
+    let id = LeadId::parse(&op.entity_id).map_err(|m| CoreError::invalid("entity_id", m))?;
+    let current: Option<LeadRow> = leads_table::table
+        .filter(leads_table::id.eq(id))
+        .select(LeadRow::as_select())
+        .first(conn)
+        .optional()?;
+    let Some(current) = current else {
+        return if op.op == Op::Insert {
+            insert_lead(conn, actor, client, op, id, fields)
+        } else {
+            Err(CoreError::not_found("lead"))
+        };
+    };
+    authorize_lead_change(conn, actor, &current, op, fields)?;
+
+    let clocks: Vec<(String, i64, String)> = sync_field_clocks::table
+        .filter(sync_field_clocks::entity.eq(Entity::Lead.as_str()))
+        .filter(sync_field_clocks::entity_id.eq(&op.entity_id))
+        .select((
+            sync_field_clocks::field,
+            sync_field_clocks::hlc,
+            sync_field_clocks::client_id,
+        ))
+        .load(conn)?;
+    let mine = (op.hlc.raw(), client.to_owned());
+    let mut lost = Vec::new();
+    let mut won: Vec<&str> = Vec::new();
+    for group in LEAD_GROUPS {
+        let present: Vec<&str> = group
+            .iter()
+            .copied()
+            .filter(|f| fields.contains_key(*f))
+            .collect();
+        if present.is_empty() {
+            continue;
+        }
+        if group_clock(&clocks, group).is_some_and(|theirs| theirs >= mine) {
+            lost.extend(present.iter().map(|f| (*f).to_owned()));
+        } else {
+            won.extend(group.iter().copied());
+        }
+    }
+    if won.is_empty() {
+        return Ok(Outcome::Superseded { fields: lost });
+    }
+    let mut changes = lead_changes(&current, op, fields, &won)?;
+    changes.updated_at = Some(current.updated_at.max(op.hlc.wall()));
+    diesel::update(leads_table::table.filter(leads_table::id.eq(id)))
+        .set(&changes)
+        .execute(conn)?;
+    journal::record_received(
+        conn,
+        Entity::Lead,
+        &op.entity_id,
+        op.op,
+        &changes,
+        Some(actor.user_id),
+        op.hlc,
+        client,
+    )?;
+    Ok(if lost.is_empty() {
+        Outcome::Applied
+    } else {
+        Outcome::Superseded { fields: lost }
+    })
+}
+
+/// Who may push what to an existing lead: the REST API's rules.
+fn authorize_lead_change(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    current: &LeadRow,
+    op: &PushOp,
+    fields: &Map<String, Value>,
+) -> CoreResult<()> {
+    let new_owner: Option<Option<UserId>> = take(fields, "owner_id")?;
+    let claims = op.op == Op::Update
+        && new_owner == Some(Some(actor.user_id))
+        && fields.get("claimed_at").is_some_and(|v| !v.is_null());
+    if claims && current.owner_id != Some(actor.user_id) {
+        return match current.owner_id {
+            None if current.deleted_at.is_none() => Ok(()),
+            None => Err(CoreError::not_found("lead")),
+            Some(holder) => {
+                let name = crate::users::names(conn, [holder])?
+                    .remove(&holder)
+                    .unwrap_or_else(|| "someone else".into());
+                Err(CoreError::Conflict(format!(
+                    "this lead was already claimed by {name}"
+                )))
+            }
+        };
+    }
+    if !actor.sees_everything() {
+        if current.owner_id != Some(actor.user_id) {
+            return Err(CoreError::not_found("lead"));
+        }
+        if new_owner.is_some_and(|o| o != Some(actor.user_id)) {
+            return Err(CoreError::Forbidden(
+                "only a Manager or an Admin can assign leads".into(),
+            ));
+        }
+    }
+    if matches!(op.op, Op::Delete | Op::Restore) || fields.contains_key("deleted_at") {
+        leads::access::may_delete(actor)?;
+    }
+    if let Some(Some(owner)) = new_owner {
+        leads::check_owner(conn, owner)?;
+    }
+    Ok(())
+}
+
+/// The columns of the winning groups, validated as the REST API would.
+fn lead_changes(
+    current: &LeadRow,
+    op: &PushOp,
+    fields: &Map<String, Value>,
+    won: &[&str],
+) -> CoreResult<LeadChanges> {
+    let wins = |f: &str| won.contains(&f) && fields.contains_key(f);
+    let mut changes = LeadChanges::default();
+    if wins("name") {
+        let name: String = take(fields, "name")?.unwrap_or_default();
+        changes.name = Some(
+            fields::required_text(&name, leads::NAME_MAX)
+                .map_err(|m| CoreError::invalid("name", m))?,
+        );
+    }
+    if wins("email") {
+        let email: Option<String> = take(fields, "email")?.flatten();
+        changes.email = Some(
+            fields::optional_email(email.as_deref()).map_err(|m| CoreError::invalid("email", m))?,
+        );
+    }
+    if wins("phone") {
+        let phone: Option<String> = take(fields, "phone")?.flatten();
+        let phone =
+            fields::optional_phone(phone.as_deref()).map_err(|m| CoreError::invalid("phone", m))?;
+        changes.phone = Some(phone.as_ref().map(|p| p.display.clone()));
+        changes.phone_digits = Some(phone.map(|p| p.digits));
+    }
+    if wins("company") {
+        let company: Option<String> = take(fields, "company")?.flatten();
+        changes.company = Some(
+            fields::optional_text(company.as_deref(), leads::COMPANY_MAX)
+                .map_err(|m| CoreError::invalid("company", m))?,
+        );
+    }
+    if wins("source") {
+        changes.source = take::<LeadSource>(fields, "source")?;
+    }
+    if wins("status") {
+        // The status and its timestamps go together (a CHECK holds them to
+        // it): a timestamp the operation did not carry is kept or set now.
+        let status: LeadStatus = take(fields, "status")?.unwrap_or(current.status);
+        let converted_at = take::<Option<Timestamp>>(fields, "converted_at")?.flatten();
+        let lost_at = take::<Option<Timestamp>>(fields, "lost_at")?.flatten();
+        let when = op.hlc.wall();
+        changes.status = Some(status);
+        changes.converted_at = Some(
+            (status == LeadStatus::Converted)
+                .then(|| converted_at.or(current.converted_at).unwrap_or(when)),
+        );
+        changes.lost_at =
+            Some((status == LeadStatus::Lost).then(|| lost_at.or(current.lost_at).unwrap_or(when)));
+    }
+    if wins("owner_id") {
+        changes.owner_id = take::<Option<UserId>>(fields, "owner_id")?;
+    }
+    if wins("claimed_at") {
+        changes.claimed_at = take::<Option<Timestamp>>(fields, "claimed_at")?;
+    }
+    if wins("deleted_at") {
+        changes.deleted_at = take::<Option<Timestamp>>(fields, "deleted_at")?;
+    }
+    Ok(changes)
+}
+
+/// A lead the server has never seen: checked like a lead made through the API.
+fn insert_lead(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    client: &str,
+    op: &PushOp,
+    id: LeadId,
+    fields: &Map<String, Value>,
+) -> CoreResult<Outcome> {
+    let owner: Option<UserId> = take::<Option<UserId>>(fields, "owner_id")?.flatten();
+    if !actor.sees_everything() && owner != Some(actor.user_id) {
+        return Err(CoreError::Forbidden(
+            "only a Manager or an Admin can create a lead for someone else".into(),
+        ));
+    }
+    if let Some(owner) = owner {
+        leads::check_owner(conn, owner)?;
+    }
+    let current = LeadRow::blank(id, op.hlc.wall());
+    let all: Vec<&str> = LEAD_GROUPS.iter().flat_map(|g| g.iter().copied()).collect();
+    let changes = lead_changes(&current, op, fields, &all)?;
+    let created_at = take::<Timestamp>(fields, "created_at")?.unwrap_or(op.hlc.wall());
+    let status = changes.status.unwrap_or(LeadStatus::New);
+    let row = NewLeadRow {
+        id,
+        name: changes
+            .name
+            .ok_or_else(|| CoreError::invalid("name", "is required"))?,
+        email: changes.email.flatten(),
+        phone: changes.phone.flatten(),
+        phone_digits: changes.phone_digits.flatten(),
+        company: changes.company.flatten(),
+        source: changes.source.unwrap_or(LeadSource::Other),
+        status,
+        owner_id: owner,
+        claimed_at: changes.claimed_at.flatten(),
+        converted_at: changes.converted_at.flatten(),
+        lost_at: changes.lost_at.flatten(),
+        import_batch_id: None,
+        created_at,
+        updated_at: take::<Timestamp>(fields, "updated_at")?.unwrap_or(created_at),
+    };
+    diesel::insert_into(leads_table::table)
+        .values(&row)
+        .execute(conn)?;
+    journal::record_received(
+        conn,
+        Entity::Lead,
+        &op.entity_id,
+        Op::Insert,
+        &row,
+        Some(actor.user_id),
+        op.hlc,
+        client,
+    )?;
+    Ok(Outcome::Applied)
+}

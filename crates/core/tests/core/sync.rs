@@ -1,0 +1,266 @@
+//! The server's side of sync, in process: a desktop's database (a copy of
+//! the server's, as a first sync would leave it) pushes its journal.
+
+use crate::helpers::{TestDb, code};
+use leadlight_core::enquiries;
+use leadlight_core::hlc::Hlc;
+use leadlight_core::journal::{Entity, Op};
+use leadlight_core::leads::{self, LeadPatch, LeadStatus, NewLead};
+use leadlight_core::sync::{self, Outcome, PushBatch, PushOp};
+use leadlight_core::{Actor, ErrorCode, Role};
+
+const CLIENT_A: &str = "0199a000-0000-7000-8000-00000000000a";
+const CLIENT_B: &str = "0199a000-0000-7000-8000-00000000000b";
+
+/// A desktop: a copy of the server's database, and where its own changes
+/// start in its journal.
+struct Desktop {
+    db: TestDb,
+    pushed: i64,
+    client: &'static str,
+}
+
+impl Desktop {
+    fn of(server: &TestDb, client: &'static str) -> Self {
+        let db = server.replica();
+        let pushed = sync::outbox(&db.store, 0, 1_000_000)
+            .unwrap()
+            .last()
+            .map_or(0, |op| op.seq);
+        Self { db, pushed, client }
+    }
+
+    fn batch(&self) -> PushBatch {
+        PushBatch {
+            client_id: self.client.into(),
+            ops: sync::outbox(&self.db.store, self.pushed, 500).unwrap(),
+        }
+    }
+
+    /// Push everything pending as `actor`; the answer moves `pushed`.
+    fn push(&mut self, server: &TestDb, actor: &Actor) -> sync::PushAnswer {
+        let answer = sync::push(&server.store, actor, self.batch()).unwrap();
+        self.pushed = answer.applied_through;
+        answer
+    }
+}
+
+fn new_lead(name: &str) -> NewLead {
+    NewLead {
+        name: name.into(),
+        email: Some(format!("{}@example.com", name.to_lowercase())),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_lead_made_offline_reaches_the_server_and_a_retried_batch_changes_nothing() {
+    let server = TestDb::new();
+    let mut desk = Desktop::of(&server, CLIENT_A);
+    let lead = leads::create(&desk.db.store, &desk.db.admin, new_lead("Grace")).unwrap();
+    leads::change_status(&desk.db.store, &desk.db.admin, lead.id, "qualified").unwrap();
+    let batch = desk.batch();
+    let answer = desk.push(&server, &server.admin);
+    let lead_results: Vec<&Outcome> = answer
+        .results
+        .iter()
+        .zip(&batch.ops)
+        .filter(|(_, op)| op.entity == Entity::Lead)
+        .map(|(r, _)| &r.outcome)
+        .collect();
+    assert_eq!(lead_results, [&Outcome::Applied, &Outcome::Applied]);
+    let there = leads::get(&server.store, &server.admin, lead.id).unwrap();
+    assert_eq!(
+        (there.name.as_str(), there.status, there.email.as_deref()),
+        ("Grace", LeadStatus::Qualified, Some("grace@example.com"))
+    );
+    assert_eq!(there.created_at, lead.created_at);
+
+    let journal_before = server.count("change_journal");
+    let again = sync::push(&server.store, &server.admin, batch).unwrap();
+    assert!(
+        again
+            .results
+            .iter()
+            .all(|r| r.outcome == Outcome::AlreadyApplied),
+        "{again:?}"
+    );
+    assert_eq!(server.count("change_journal"), journal_before);
+    assert!(again.server_clock >= answer.server_clock);
+}
+
+#[test]
+fn the_later_edit_of_a_field_wins_and_other_fields_merge() {
+    let server = TestDb::new();
+    let lead = server.lead(&server.admin, "Ada");
+    let mut a = Desktop::of(&server, CLIENT_A);
+    let mut b = Desktop::of(&server, CLIENT_B);
+    let patch = |name: Option<&str>, company: Option<&str>| LeadPatch {
+        name: name.map(Into::into),
+        company: company.map(|c| Some(c.into())),
+        ..Default::default()
+    };
+    // A renames first, B renames later and sets the company; A's push
+    // arrives last.
+    leads::update(
+        &a.db.store,
+        &a.db.admin,
+        lead.id,
+        patch(Some("Ada A"), None),
+    )
+    .unwrap();
+    b.db.advance_minutes(1);
+    leads::update(
+        &b.db.store,
+        &b.db.admin,
+        lead.id,
+        patch(Some("Ada B"), Some("Engines")),
+    )
+    .unwrap();
+    b.push(&server, &server.admin);
+    let late = a.push(&server, &server.admin);
+    let lead_outcome = late
+        .results
+        .iter()
+        .find(|r| matches!(r.outcome, Outcome::Superseded { .. }))
+        .map(|r| r.outcome.clone());
+    assert_eq!(
+        lead_outcome,
+        Some(Outcome::Superseded {
+            fields: vec!["name".into()]
+        })
+    );
+    let there = leads::get(&server.store, &server.admin, lead.id).unwrap();
+    assert_eq!(there.name, "Ada B", "the later edit wins");
+    assert_eq!(there.company.as_deref(), Some("Engines"));
+}
+
+#[test]
+fn an_agent_cannot_push_a_change_to_someone_elses_lead_and_the_rest_applies() {
+    let server = TestDb::new();
+    let bob = server.user("Bob", Role::Agent);
+    let cara = server.user("Cara", Role::Agent);
+    let caras = server.lead(&cara, "Cara's lead");
+    let mut desk = Desktop::of(&server, CLIENT_A);
+    // Bob's desktop, tampered with: it edits Cara's lead, then makes its own.
+    leads::update(
+        &desk.db.store,
+        &desk.db.admin,
+        caras.id,
+        LeadPatch {
+            name: Some("Stolen".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mine = leads::create(&desk.db.store, &bob, new_lead("Bobsown")).unwrap();
+    let batch = desk.batch();
+    let answer = desk.push(&server, &bob);
+    let outcome_for = |id: String| {
+        batch
+            .ops
+            .iter()
+            .zip(&answer.results)
+            .find(|(op, _)| op.entity == Entity::Lead && op.entity_id == id)
+            .map(|(_, r)| r.outcome.clone())
+            .unwrap()
+    };
+    assert!(
+        matches!(outcome_for(caras.id.to_string()), Outcome::Rejected(r) if r.code == ErrorCode::NotFound),
+        "an Agent cannot even learn the lead exists"
+    );
+    assert_eq!(outcome_for(mine.id.to_string()), Outcome::Applied);
+    assert_eq!(
+        leads::get(&server.store, &server.admin, caras.id)
+            .unwrap()
+            .name,
+        "Cara's lead"
+    );
+    assert_eq!(
+        leads::get(&server.store, &bob, mine.id).unwrap().owner_id,
+        Some(bob.user_id)
+    );
+    assert_eq!(answer.applied_through, batch.ops.last().unwrap().seq);
+}
+
+#[test]
+fn a_claim_pushed_after_someone_else_claimed_is_rejected_with_who() {
+    let server = TestDb::new();
+    let bob = server.user("Bob", Role::Agent);
+    let cara = server.user("Cara", Role::Agent);
+    let enquiry = enquiries::submit(
+        &server.store,
+        enquiries::Enquiry {
+            name: "Walk In".into(),
+            email: Some("walk.in@example.com".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut desk = Desktop::of(&server, CLIENT_A);
+    enquiries::claim(&desk.db.store, &bob, enquiry.lead_id).unwrap();
+    enquiries::claim(&server.store, &cara, enquiry.lead_id).unwrap();
+    let batch = desk.batch();
+    let answer = desk.push(&server, &bob);
+    let claim = batch
+        .ops
+        .iter()
+        .zip(&answer.results)
+        .find(|(op, _)| op.entity == Entity::Lead && op.op == Op::Update)
+        .map(|(_, r)| r.outcome.clone())
+        .unwrap();
+    match claim {
+        Outcome::Rejected(refusal) => {
+            assert_eq!(refusal.code, ErrorCode::Conflict);
+            assert!(
+                refusal.message.contains("already claimed by Cara"),
+                "{}",
+                refusal.message
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        leads::get(&server.store, &server.admin, enquiry.lead_id)
+            .unwrap()
+            .owner_id,
+        Some(cara.user_id)
+    );
+}
+
+#[test]
+fn a_clock_far_ahead_is_refused_and_a_client_belongs_to_one_user() {
+    let server = TestDb::new();
+    let lead = server.lead(&server.admin, "Ada");
+    let ahead = PushBatch {
+        client_id: CLIENT_A.into(),
+        ops: vec![PushOp {
+            seq: 1,
+            entity: Entity::Lead,
+            entity_id: lead.id.to_string(),
+            op: Op::Update,
+            fields: serde_json::json!({ "name": "From the future" }),
+            hlc: Hlc::next(
+                Hlc::ZERO,
+                leadlight_core::Timestamp::from_millis(server.store.now().millis() + 5 * 60_000),
+            ),
+        }],
+    };
+    let refused = sync::push(&server.store, &server.admin, ahead.clone());
+    assert_eq!(crate::helpers::fields(refused), vec!["hlc"]);
+    assert_eq!(
+        leads::get(&server.store, &server.admin, lead.id)
+            .unwrap()
+            .name,
+        "Ada"
+    );
+
+    let mut fine = ahead;
+    fine.ops[0].hlc = Hlc::next(Hlc::ZERO, server.store.now());
+    sync::push(&server.store, &server.admin, fine.clone()).unwrap();
+    let manager = server.user("Mo", Role::Manager);
+    assert_eq!(
+        code(sync::push(&server.store, &manager, fine)),
+        ErrorCode::Forbidden
+    );
+}
