@@ -52,6 +52,15 @@ fn pragmas_are_set_on_every_connection() {
                 .unwrap();
         assert_eq!(value.v, expected, "{pragma}");
     }
+    // Built with the query planner stability guarantee (.cargo/config.toml):
+    // otherwise every statement with a bound LIMIT is compiled again on
+    // every run.
+    let qpsg: Int = diesel::sql_query(
+        "SELECT count(*) AS v FROM pragma_compile_options() WHERE compile_options = 'ENABLE_QPSG'",
+    )
+    .get_result(&mut conn)
+    .unwrap();
+    assert_eq!(qpsg.v, 1, "SQLite built without SQLITE_ENABLE_QPSG");
 }
 
 #[test]
