@@ -157,6 +157,9 @@ pub fn push(store: &Store, actor: &Actor, batch: PushBatch) -> CoreResult<PushAn
             ),
         ));
     }
+    if batch.ops.iter().any(|op| op.hlc <= Hlc::ZERO) {
+        return Err(CoreError::invalid("hlc", "must be a clock after 1970"));
+    }
     if batch.ops.windows(2).any(|w| w[0].seq >= w[1].seq) {
         return Err(CoreError::invalid("ops", "must be in increasing seq order"));
     }

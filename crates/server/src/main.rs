@@ -143,6 +143,8 @@ fn run(args: Args) -> Result<(), String> {
         },
     )
     .map_err(|e| e.to_string())?;
+    // A team server arbitrates sync: its changes keep field clocks from now.
+    leadlight_core::sync::arbitrate(&store).map_err(|e| e.to_string())?;
     let cors_origins = args
         .cors_origin
         .iter()

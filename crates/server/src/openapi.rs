@@ -8,7 +8,9 @@
 //! there are parameters or a body, 413 and 415 for JSON bodies, 500 everywhere.
 //! A handler's annotation lists its success and the errors particular to it.
 
-use super::{accounts, analytics, enquiries, files, leads, notifications, reminders, tasks, users};
+use super::{
+    accounts, analytics, enquiries, files, leads, notifications, reminders, sync, tasks, users,
+};
 use crate::state::AppState;
 use axum::Router;
 use axum::response::Redirect;
@@ -55,6 +57,7 @@ use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToResponse, ToSchema
         analytics::over_time, analytics::conversion, analytics::feed,
         files::preview, files::import, files::batches, files::undo, files::leads_csv,
         files::leads_xlsx, files::analytics_csv, files::analytics_xlsx, files::monthly_pdf,
+        sync::push,
     ),
     components(
         // Notification: the data of the stream's `notification` events.
@@ -84,6 +87,8 @@ use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToResponse, ToSchema
             activity feed"),
         (name = "files", description = "CSV import (preview, import, undo), lead and analytics \
             exports, the monthly PDF report"),
+        (name = "sync", description = "Desktops keeping a full local copy push their changes \
+            here (docs/SYNC.md)"),
     ),
 )]
 pub struct ApiDoc;

@@ -13,6 +13,7 @@ mod notifications;
 #[path = "../openapi.rs"]
 mod openapi;
 mod reminders;
+mod sync;
 mod tasks;
 mod users;
 
@@ -60,6 +61,7 @@ pub fn api(state: AppState) -> Router<AppState> {
         .merge(enquiries::routes(state))
         .merge(reminders::routes())
         .merge(tasks::routes())
+        .merge(sync::routes())
         .merge(notifications::routes())
         .merge(analytics::routes())
         .merge(files::routes())

@@ -12,6 +12,7 @@ mod leads;
 mod limits;
 mod openapi;
 mod roles;
+mod sync;
 mod work;
 
 use reqwest::{Method, Response, StatusCode};

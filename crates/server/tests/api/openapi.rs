@@ -67,6 +67,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/api/tasks/{id}"),
     ("POST", "/api/tasks/{id}/complete"),
     ("POST", "/api/tasks/{id}/reopen"),
+    ("POST", "/api/sync/push"),
     ("GET", "/api/notifications"),
     ("GET", "/api/notifications/unread-count"),
     ("PUT", "/api/notifications/read-all"),

@@ -1,0 +1,28 @@
+//! Sync: a desktop pushes the changes it made (docs/SYNC.md).
+
+use super::openapi::Forbidden;
+use super::{Api, ok};
+use crate::extract::{Auth, Body};
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::post;
+use leadlight_core::sync::{self, PushAnswer, PushBatch};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/sync/push", post(push))
+}
+
+/// Apply a batch of a desktop's changes, in one transaction: operations
+/// already applied are skipped, each is checked by the same rules as the REST
+/// API, and per field the later write wins.
+#[utoipa::path(post, path = "/api/sync/push", request_body = PushBatch,
+    responses((status = 200, description = "What became of each operation", body = PushAnswer),
+        Forbidden))]
+async fn push(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Body(batch): Body<PushBatch>,
+) -> Api<PushAnswer> {
+    ok(s.run(move |st| sync::push(st, &a, batch)).await)
+}
