@@ -33,6 +33,4 @@ BEGIN
     ON CONFLICT (kind, owner_key, hour) DO UPDATE SET n = n + 1;
 END;
 
-INSERT INTO leads_fts (leads_fts, rank) VALUES ('automerge', 4);
-
 CREATE INDEX leads_phone_digits ON leads (phone_digits) WHERE deleted_at IS NULL AND phone_digits IS NOT NULL;

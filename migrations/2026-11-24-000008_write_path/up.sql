@@ -5,12 +5,6 @@
 -- import's duplicate check through leads_phone_key. It cost a page per lead.
 DROP INDEX leads_phone_digits;
 
--- Every committed lead leaves FTS5 a new segment, and by default FTS5 merges
--- every 4 segments of a level into the next. Merging every 8 halves the
--- number of levels a term is rewritten through; a search reads at most a few
--- more small segments.
-INSERT INTO leads_fts (leads_fts, rank) VALUES ('automerge', 8);
-
 -- An import's rows are indexed by the import itself, a slice of thousands in
 -- one statement each (leads::index_imported): row by row, FTS5 wrote a segment
 -- per insert statement and the summaries took three upserts per lead. So the

@@ -51,12 +51,15 @@ struct NewEntry<'a> {
 /// next change made here comes after it. Read inside the write transaction,
 /// so two writers cannot take the same clock.
 pub(crate) fn last_clock(conn: &mut SqliteConnection) -> CoreResult<Hlc> {
-    let last: Option<i64> = change_journal::table
+    // One statement for both (it runs for every journal entry).
+    let last = change_journal::table
         .select(change_journal::hlc)
         .order(change_journal::seq.desc())
-        .first(conn)
-        .optional()?;
-    let seen: i64 = sync_clock::table.select(sync_clock::seen).first(conn)?;
+        .limit(1)
+        .single_value();
+    let (seen, last): (i64, Option<i64>) = sync_clock::table
+        .select((sync_clock::seen, last))
+        .first(conn)?;
     Ok(Hlc::from_raw(last.unwrap_or(0).max(seen)))
 }
 

@@ -258,18 +258,19 @@ fn parse_tags(problems: &mut Problems, raw: &[String]) -> Vec<String> {
 }
 
 pub(crate) fn check_owner(conn: &mut SqliteConnection, owner: UserId) -> CoreResult<()> {
-    let active = users::table
+    owner_name(conn, owner).map(drop)
+}
+
+/// The name of an active user who may own leads.
+fn owner_name(conn: &mut SqliteConnection, owner: UserId) -> CoreResult<String> {
+    users::table
         .filter(users::id.eq(owner))
         .filter(users::deleted_at.is_null())
         .filter(users::deactivated_at.is_null())
-        .count()
-        .get_result::<i64>(conn)?
-        > 0;
-    if active {
-        Ok(())
-    } else {
-        Err(CoreError::invalid("owner_id", "no active user has this id"))
-    }
+        .select(users::name)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| CoreError::invalid("owner_id", "no active user has this id"))
 }
 
 /// Create a lead owned by the actor (or, for Managers and Admins, by `owner_id`).
@@ -326,7 +327,7 @@ pub fn create(store: &Store, actor: &Actor, input: NewLead) -> CoreResult<Lead> 
     };
     let now = store.now();
     store.write(|conn| {
-        check_owner(conn, owner)?;
+        let owner_name = owner_name(conn, owner)?;
         let row = NewLeadRow {
             id: LeadId::new(),
             name,
@@ -352,7 +353,27 @@ pub fn create(store: &Store, actor: &Actor, input: NewLead) -> CoreResult<Lead> 
             json!({ "source": source }),
             now,
         )?;
-        load(conn, row.id)
+        // Everything the answer holds is in hand: no need to read it back.
+        let mut tags = tags;
+        tags.sort_by_key(|t| t.to_ascii_lowercase()); // as COLLATE NOCASE orders them
+        Ok(Lead {
+            id: row.id,
+            name: row.name,
+            email: row.email,
+            phone: row.phone,
+            company: row.company,
+            source: row.source,
+            status: row.status,
+            tags,
+            owner_id: row.owner_id,
+            owner_name: Some(owner_name),
+            claimed_at: None,
+            converted_at: None,
+            lost_at: None,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        })
     })
 }
 

@@ -33,6 +33,11 @@ fn create_cleans_input_and_records_activity_and_journal_together() {
     assert_eq!(lead.owner_id, Some(db.admin.user_id), "the creator owns it");
     assert_eq!(lead.owner_name.as_deref(), Some("Ada Admin"));
     assert_eq!(lead.created_at.to_string(), "2026-11-24T09:00:00.000Z");
+    assert_eq!(
+        lead,
+        leads::get(&db.store, &db.admin, lead.id).unwrap(),
+        "the answer is the lead as stored"
+    );
 
     let timeline =
         activity::list_for_lead(&db.store, &db.admin, lead.id, PageRequest::default()).unwrap();
