@@ -217,6 +217,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    sync_held (user_id, entity, entity_id) {
+        user_id -> Text,
+        entity -> Text,
+        entity_id -> Text,
+    }
+}
+
+diesel::table! {
     tasks (id) {
         id -> Text,
         title -> Text,
@@ -259,6 +267,7 @@ diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(reminders -> users (owner_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(sync_clients -> users (user_id));
+diesel::joinable!(sync_held -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     activities,
@@ -279,6 +288,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sync_clients,
     sync_clock,
     sync_field_clocks,
+    sync_held,
     tasks,
     users,
 );

@@ -13,7 +13,7 @@ use crate::ids::{LeadId, UserId};
 use crate::journal::{self, Entity, Op};
 use crate::leads::{self, LeadChanges, LeadRow, LeadSource, LeadStatus, NewLeadRow};
 use crate::schema::{
-    change_journal, leads as leads_table, sync_clients, sync_clock, sync_field_clocks,
+    change_journal, leads as leads_table, sync_clients, sync_clock, sync_field_clocks, sync_held,
 };
 use crate::store::Store;
 use crate::time::Timestamp;
@@ -550,4 +550,285 @@ fn insert_lead(
         client,
     )?;
     Ok(Outcome::Applied)
+}
+
+/// A lead as sync carries it: the whole row, tombstone included.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable)]
+#[diesel(table_name = leads_table)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LeadRecord {
+    pub id: LeadId,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    pub source: LeadSource,
+    pub status: LeadStatus,
+    pub owner_id: Option<UserId>,
+    pub claimed_at: Option<Timestamp>,
+    pub converted_at: Option<Timestamp>,
+    pub lost_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub deleted_at: Option<Timestamp>,
+}
+
+/// One record changed since the cursor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    /// The lead as it is now.
+    Lead(LeadRecord),
+    /// The record left the user's sight: remove it (and what hangs off it).
+    Gone { entity: Entity, id: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangesPage {
+    pub changes: Vec<Change>,
+    /// Ask again from here.
+    pub cursor: i64,
+    /// Whether more changes follow this page.
+    pub more: bool,
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub server_clock: Hlc,
+}
+
+/// Journal entries one page of changes reads at most.
+pub const MAX_CHANGES_PER_PAGE: i64 = 1_000;
+
+/// Which changes to fetch.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+pub struct ChangesQuery {
+    /// The cursor of the last page fetched; 0 (the default) from the start.
+    #[serde(default)]
+    pub since: i64,
+    /// Journal entries to read (1 to 1,000; 500 by default).
+    pub limit: Option<i64>,
+}
+
+/// [`changes`] from a query.
+pub fn changes_for(store: &Store, actor: &Actor, query: ChangesQuery) -> CoreResult<ChangesPage> {
+    changes(store, actor, query.since, query.limit.unwrap_or(500))
+}
+
+/// What changed since `since` that the actor may see (the server's side of
+/// `GET /api/sync/changes`): each record touched, as it is now, or `gone`
+/// for one that left the actor's sight after they were sent it.
+pub fn changes(store: &Store, actor: &Actor, since: i64, limit: i64) -> CoreResult<ChangesPage> {
+    if since < 0 {
+        return Err(CoreError::invalid(
+            "since",
+            "must be 0 or a cursor from an earlier page",
+        ));
+    }
+    if !(1..=MAX_CHANGES_PER_PAGE).contains(&limit) {
+        return Err(CoreError::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_CHANGES_PER_PAGE}"),
+        ));
+    }
+    // A write: it remembers what it sends (sync_held).
+    store.write(|conn| {
+        let entries: Vec<(Option<i32>, Entity, String)> = change_journal::table
+            .filter(change_journal::seq.gt(since as i32))
+            .order(change_journal::seq.asc())
+            .limit(limit)
+            .select((
+                change_journal::seq,
+                change_journal::entity,
+                change_journal::entity_id,
+            ))
+            .load(conn)?;
+        let cursor = entries
+            .last()
+            .and_then(|(seq, _, _)| *seq)
+            .map_or(since, i64::from);
+        let mut seen = std::collections::HashSet::new();
+        let mut changes = Vec::new();
+        for (_, entity, id) in &entries {
+            if *entity != Entity::Lead || !seen.insert(id.clone()) {
+                continue;
+            }
+            let Ok(lead_id) = LeadId::parse(id) else {
+                continue;
+            };
+            let record: Option<LeadRecord> = leads_table::table
+                .filter(leads_table::id.eq(lead_id))
+                .select(LeadRecord::as_select())
+                .first(conn)
+                .optional()?;
+            let visible = record.as_ref().is_some_and(|r| {
+                actor.sees_everything() || r.owner_id.is_none() || r.owner_id == Some(actor.user_id)
+            });
+            let held = sync_held::table
+                .filter(sync_held::user_id.eq(actor.user_id))
+                .filter(sync_held::entity.eq(Entity::Lead.as_str()))
+                .filter(sync_held::entity_id.eq(id));
+            match record {
+                Some(record) if visible => {
+                    diesel::insert_or_ignore_into(sync_held::table)
+                        .values((
+                            sync_held::user_id.eq(actor.user_id),
+                            sync_held::entity.eq(Entity::Lead.as_str()),
+                            sync_held::entity_id.eq(id),
+                        ))
+                        .execute(conn)?;
+                    changes.push(Change::Lead(record));
+                }
+                _ => {
+                    if diesel::delete(held).execute(conn)? > 0 {
+                        changes.push(Change::Gone {
+                            entity: Entity::Lead,
+                            id: id.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(ChangesPage {
+            changes,
+            cursor,
+            more: entries.len() as i64 == limit,
+            server_clock: journal::last_clock(conn)?,
+        })
+    })
+}
+
+/// What a client did with a page of changes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Received {
+    pub applied: usize,
+    pub removed: usize,
+    /// Records with changes of this client's own still waiting to be pushed:
+    /// left alone, they come back in the pull after that push.
+    pub deferred: usize,
+}
+
+/// Apply a page of changes to a client's database: rows are written as the
+/// server has them, without journal entries (they are not this client's
+/// changes), except records with local changes after `pushed_seq`.
+pub fn receive(store: &Store, page: &ChangesPage, pushed_seq: i64) -> CoreResult<Received> {
+    store.write(|conn| {
+        let pending: std::collections::HashSet<String> = change_journal::table
+            .filter(change_journal::seq.gt(pushed_seq as i32))
+            .filter(change_journal::origin.is_null())
+            .select(change_journal::entity_id)
+            .distinct()
+            .load::<String>(conn)?
+            .into_iter()
+            .collect();
+        let mut received = Received::default();
+        for change in &page.changes {
+            match change {
+                Change::Lead(record) if pending.contains(&record.id.to_string()) => {
+                    received.deferred += 1;
+                }
+                Change::Lead(record) => {
+                    put_lead(conn, record)?;
+                    received.applied += 1;
+                }
+                Change::Gone {
+                    entity: Entity::Lead,
+                    id,
+                } if pending.contains(id) => {
+                    received.deferred += 1;
+                }
+                Change::Gone {
+                    entity: Entity::Lead,
+                    id,
+                } => {
+                    if let Ok(id) = LeadId::parse(id) {
+                        received.removed += remove_lead(conn, id)?;
+                    }
+                }
+                Change::Gone { .. } => {}
+            }
+        }
+        diesel::update(sync_clock::table.filter(sync_clock::seen.lt(page.server_clock.raw())))
+            .set(sync_clock::seen.eq(page.server_clock.raw()))
+            .execute(conn)?;
+        Ok(received)
+    })
+}
+
+/// Write a lead as the server has it (its search index and the dashboard's
+/// summaries follow by the usual triggers).
+fn put_lead(conn: &mut SqliteConnection, record: &LeadRecord) -> CoreResult<()> {
+    let digits = record
+        .phone
+        .as_deref()
+        .map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>())
+        .filter(|d| !d.is_empty());
+    let exists = leads_table::table
+        .filter(leads_table::id.eq(record.id))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    if !exists {
+        if record.deleted_at.is_some() {
+            return Ok(()); // a tombstone of something never held here
+        }
+        let row = NewLeadRow {
+            id: record.id,
+            name: record.name.clone(),
+            email: record.email.clone(),
+            phone: record.phone.clone(),
+            phone_digits: digits,
+            company: record.company.clone(),
+            source: record.source,
+            status: record.status,
+            owner_id: record.owner_id,
+            claimed_at: record.claimed_at,
+            converted_at: record.converted_at,
+            lost_at: record.lost_at,
+            import_batch_id: None,
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+        };
+        diesel::insert_into(leads_table::table)
+            .values(&row)
+            .execute(conn)?;
+        return Ok(());
+    }
+    let changes = LeadChanges {
+        name: Some(record.name.clone()),
+        email: Some(record.email.clone()),
+        phone: Some(record.phone.clone()),
+        phone_digits: Some(digits),
+        company: Some(record.company.clone()),
+        source: Some(record.source),
+        status: Some(record.status),
+        owner_id: Some(record.owner_id),
+        claimed_at: Some(record.claimed_at),
+        converted_at: Some(record.converted_at),
+        lost_at: Some(record.lost_at),
+        deleted_at: Some(record.deleted_at),
+        updated_at: Some(record.updated_at),
+    };
+    diesel::update(leads_table::table.filter(leads_table::id.eq(record.id)))
+        .set(&changes)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Remove a lead that left this user's sight, with everything hanging off
+/// it; tasks and notifications that pointed at it stay, pointing nowhere.
+fn remove_lead(conn: &mut SqliteConnection, id: LeadId) -> CoreResult<usize> {
+    use crate::schema::{activities, customers, lead_tags, notes, notifications, reminders, tasks};
+    diesel::delete(lead_tags::table.filter(lead_tags::lead_id.eq(id))).execute(conn)?;
+    diesel::delete(notes::table.filter(notes::lead_id.eq(id))).execute(conn)?;
+    diesel::delete(activities::table.filter(activities::lead_id.eq(id))).execute(conn)?;
+    diesel::delete(reminders::table.filter(reminders::lead_id.eq(id))).execute(conn)?;
+    diesel::delete(customers::table.filter(customers::lead_id.eq(id))).execute(conn)?;
+    diesel::update(tasks::table.filter(tasks::lead_id.eq(id)))
+        .set(tasks::lead_id.eq(None::<LeadId>))
+        .execute(conn)?;
+    diesel::update(notifications::table.filter(notifications::lead_id.eq(id)))
+        .set(notifications::lead_id.eq(None::<LeadId>))
+        .execute(conn)?;
+    Ok(diesel::delete(leads_table::table.filter(leads_table::id.eq(id))).execute(conn)?)
 }

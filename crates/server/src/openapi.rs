@@ -57,7 +57,7 @@ use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToResponse, ToSchema
         analytics::over_time, analytics::conversion, analytics::feed,
         files::preview, files::import, files::batches, files::undo, files::leads_csv,
         files::leads_xlsx, files::analytics_csv, files::analytics_xlsx, files::monthly_pdf,
-        sync::push,
+        sync::push, sync::changes,
     ),
     components(
         // Notification: the data of the stream's `notification` events.
@@ -88,7 +88,7 @@ use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToResponse, ToSchema
         (name = "files", description = "CSV import (preview, import, undo), lead and analytics \
             exports, the monthly PDF report"),
         (name = "sync", description = "Desktops keeping a full local copy push their changes \
-            here (docs/SYNC.md)"),
+            and pull everyone else's (docs/SYNC.md)"),
     ),
 )]
 pub struct ApiDoc;

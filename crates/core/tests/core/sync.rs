@@ -17,6 +17,8 @@ const CLIENT_B: &str = "0199a000-0000-7000-8000-00000000000b";
 struct Desktop {
     db: TestDb,
     pushed: i64,
+    /// Where its next pull from the server starts.
+    cursor: i64,
     client: &'static str,
 }
 
@@ -27,7 +29,28 @@ impl Desktop {
             .unwrap()
             .last()
             .map_or(0, |op| op.seq);
-        Self { db, pushed, client }
+        Self {
+            db,
+            pushed,
+            cursor: pushed,
+            client,
+        }
+    }
+
+    /// Pull every page of changes as `actor` and apply them.
+    fn pull(&mut self, server: &TestDb, actor: &Actor) -> sync::Received {
+        let mut total = sync::Received::default();
+        loop {
+            let page = sync::changes(&server.store, actor, self.cursor, 100).unwrap();
+            let got = sync::receive(&self.db.store, &page, self.pushed).unwrap();
+            total.applied += got.applied;
+            total.removed += got.removed;
+            total.deferred += got.deferred;
+            self.cursor = page.cursor;
+            if !page.more {
+                return total;
+            }
+        }
     }
 
     fn batch(&self) -> PushBatch {
@@ -262,5 +285,155 @@ fn a_clock_far_ahead_is_refused_and_a_client_belongs_to_one_user() {
     assert_eq!(
         code(sync::push(&server.store, &manager, fine)),
         ErrorCode::Forbidden
+    );
+}
+
+#[test]
+fn server_changes_reach_a_desktop_scoped_to_its_agent_and_leave_when_reassigned() {
+    let server = TestDb::new();
+    let bob = server.user("Bob", Role::Agent);
+    let cara = server.user("Cara", Role::Agent);
+    let mut desk = Desktop::of(&server, CLIENT_A);
+    let bobs = server.lead(&bob, "Bob's customer");
+    let caras = server.lead(&cara, "Cara's customer");
+    let walk_in = enquiries::submit(
+        &server.store,
+        enquiries::Enquiry {
+            name: "Walk In".into(),
+            email: Some("walk.in@example.com".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+
+    let page = sync::changes(&server.store, &bob, desk.cursor, 100).unwrap();
+    let sent: Vec<String> = page
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            sync::Change::Lead(lead) => Some(lead.name.clone()),
+            sync::Change::Gone { .. } => None,
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        ["Bob's customer", "Walk In"],
+        "his own and the pool, not Cara's"
+    );
+    assert!(page.cursor > desk.cursor);
+    let got = desk.pull(&server, &bob);
+    assert_eq!(got.applied, 2);
+    let here = leads::get(&desk.db.store, &bob, bobs.id).unwrap();
+    assert_eq!(here.name, "Bob's customer");
+    assert_eq!(here.created_at, bobs.created_at);
+    assert_eq!(
+        leads::get(&desk.db.store, &desk.db.admin, walk_in.lead_id)
+            .unwrap()
+            .owner_id,
+        None
+    );
+    let _ = caras;
+
+    leads::assign(&server.store, &server.admin, bobs.id, Some(cara.user_id)).unwrap();
+    let got = desk.pull(&server, &bob);
+    assert_eq!(got.removed, 1, "{got:?}");
+    assert_eq!(
+        code(leads::get(&desk.db.store, &desk.db.admin, bobs.id)),
+        ErrorCode::NotFound,
+        "gone from Bob's desktop (with its activity: foreign keys are on)"
+    );
+    // Nobody is told to remove what they were never sent.
+    leads::assign(&server.store, &server.admin, caras.id, None).unwrap();
+    leads::assign(&server.store, &server.admin, caras.id, Some(cara.user_id)).unwrap();
+    let page = sync::changes(&server.store, &bob, desk.cursor, 100).unwrap();
+    assert_eq!(
+        page.changes,
+        [],
+        "a lead that passed through the pool and back to Cara before Bob pulled was never his"
+    );
+}
+
+#[test]
+fn a_pull_leaves_unpushed_local_changes_alone_and_both_edits_meet() {
+    let server = TestDb::new();
+    let lead = server.lead(&server.admin, "Ada");
+    let mut desk = Desktop::of(&server, CLIENT_A);
+    leads::update(
+        &desk.db.store,
+        &desk.db.admin,
+        lead.id,
+        LeadPatch {
+            name: Some("Ada Lovelace".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    leads::update(
+        &server.store,
+        &server.admin,
+        lead.id,
+        LeadPatch {
+            company: Some(Some("Analytical Engines".into())),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let got = desk.pull(&server, &desk.db.admin.clone());
+    assert_eq!(got.deferred, 1);
+    assert_eq!(
+        leads::get(&desk.db.store, &desk.db.admin, lead.id)
+            .unwrap()
+            .name,
+        "Ada Lovelace",
+        "the local edit is not overwritten"
+    );
+    desk.push(&server, &server.admin);
+    desk.pull(&server, &server.admin);
+    let here = leads::get(&desk.db.store, &desk.db.admin, lead.id).unwrap();
+    let there = leads::get(&server.store, &server.admin, lead.id).unwrap();
+    assert_eq!(
+        (here.name.as_str(), here.company.as_deref()),
+        ("Ada Lovelace", Some("Analytical Engines"))
+    );
+    assert_eq!((here.name, here.company), (there.name, there.company));
+}
+
+#[test]
+fn a_lead_made_on_one_desktop_is_found_on_another() {
+    let server = TestDb::new();
+    let mut a = Desktop::of(&server, CLIENT_A);
+    let mut b = Desktop::of(&server, CLIENT_B);
+    let lead = leads::create(
+        &a.db.store,
+        &a.db.admin,
+        NewLead {
+            phone: Some("+44 20 7946 0000".into()),
+            ..new_lead("Grace")
+        },
+    )
+    .unwrap();
+    a.push(&server, &server.admin);
+    b.pull(&server, &server.admin);
+    let found = leads::list(
+        &b.db.store,
+        &b.db.admin,
+        leads::LeadQuery {
+            q: Some("7946".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        found.items.iter().map(|l| l.id).collect::<Vec<_>>(),
+        [lead.id]
+    );
+    assert_eq!(
+        leadlight_core::analytics::check_summaries(&b.db.store).unwrap(),
+        Vec::<String>::new(),
+        "the dashboard's summaries count it"
+    );
+    assert!(
+        sync::outbox(&b.db.store, b.pushed, 100).unwrap().is_empty(),
+        "nothing to push back"
     );
 }

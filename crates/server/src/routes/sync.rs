@@ -2,15 +2,17 @@
 
 use super::openapi::Forbidden;
 use super::{Api, ok};
-use crate::extract::{Auth, Body};
+use crate::extract::{Auth, Body, Query};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
-use axum::routing::post;
-use leadlight_core::sync::{self, PushAnswer, PushBatch};
+use axum::routing::{get, post};
+use leadlight_core::sync::{self, ChangesPage, ChangesQuery, PushAnswer, PushBatch};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/sync/push", post(push))
+    Router::new()
+        .route("/sync/push", post(push))
+        .route("/sync/changes", get(changes))
 }
 
 /// Apply a batch of a desktop's changes, in one transaction: operations
@@ -25,4 +27,16 @@ async fn push(
     Body(batch): Body<PushBatch>,
 ) -> Api<PushAnswer> {
     ok(s.run(move |st| sync::push(st, &a, batch)).await)
+}
+
+/// The records changed since the cursor that the caller may see, each as it
+/// is now (or `gone` when it left their sight), a page at a time.
+#[utoipa::path(get, path = "/api/sync/changes", params(ChangesQuery),
+    responses((status = 200, description = "A page of changes and the next cursor", body = ChangesPage)))]
+async fn changes(
+    State(s): State<AppState>,
+    Auth(a): Auth,
+    Query(q): Query<ChangesQuery>,
+) -> Api<ChangesPage> {
+    ok(s.run(move |st| sync::changes_for(st, &a, q)).await)
 }

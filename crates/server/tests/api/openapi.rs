@@ -68,6 +68,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/tasks/{id}/complete"),
     ("POST", "/api/tasks/{id}/reopen"),
     ("POST", "/api/sync/push"),
+    ("GET", "/api/sync/changes"),
     ("GET", "/api/notifications"),
     ("GET", "/api/notifications/unread-count"),
     ("PUT", "/api/notifications/read-all"),

@@ -72,6 +72,25 @@ async fn a_desktop_pushes_its_changes_once_and_only_what_it_may() {
         .await;
     assert_eq!(theirs["lead"]["name"], "Bea's lead");
 
+    // Bea's desktop pulls: her own lead, not Alan's.
+    let (status, page) = server
+        .call(Method::GET, "/api/sync/changes?since=0", &bea, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let names: Vec<&str> = page["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Bea's lead"]);
+    assert!(page["cursor"].as_i64().unwrap() > 0);
+    let (status, error) = server
+        .call(Method::GET, "/api/sync/changes?since=-1", &bea, None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(crate::field(&error), "since");
+
     // The answer was lost; the desktop sends the batch again.
     let (status, again) = server
         .call(Method::POST, "/api/sync/push", &alan, Some(batch))
