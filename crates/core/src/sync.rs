@@ -96,6 +96,10 @@ pub struct PushAnswer {
     /// after it.
     #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub server_clock: Hlc,
+    /// The server's version of every record an operation of the batch was
+    /// rejected, superseded or already applied on, for the client to take in
+    /// place of its own.
+    pub current: Vec<Change>,
 }
 
 /// The changes made here (not received by sync) after `after_seq`, oldest
@@ -184,12 +188,23 @@ pub fn push(store: &Store, actor: &Actor, batch: PushBatch) -> CoreResult<PushAn
             .set(sync_clock::arbiter.eq(1))
             .execute(conn)?;
         let applied = client_position(conn, actor, &client, now)?;
-        let newest = batch.ops.iter().map(|op| op.hlc.raw()).max().unwrap_or(0);
+        // The received entries keep their clients' clocks, which may be older
+        // than the last change made here: `seen` takes both first, or the
+        // next change made here could get a clock it already gave out (the
+        // simulation found it, seed 3395 of 5,000).
+        let newest = batch
+            .ops
+            .iter()
+            .map(|op| op.hlc.raw())
+            .max()
+            .unwrap_or(0)
+            .max(journal::last_clock(conn)?.raw());
         diesel::update(sync_clock::table.filter(sync_clock::seen.lt(newest)))
             .set(sync_clock::seen.eq(newest))
             .execute(conn)?;
         let mut results = Vec::with_capacity(batch.ops.len());
         let mut through = applied;
+        let mut settle_again: Vec<LeadId> = Vec::new();
         for op in &batch.ops {
             let outcome = if op.seq <= applied {
                 Outcome::AlreadyApplied
@@ -206,6 +221,20 @@ pub fn push(store: &Store, actor: &Actor, batch: PushBatch) -> CoreResult<PushAn
                 }
             };
             through = through.max(op.seq);
+            if op.entity == Entity::Lead
+                && let Ok(id) = LeadId::parse(&op.entity_id)
+            {
+                match outcome {
+                    Outcome::Applied => hold(conn, actor, &op.entity_id)?,
+                    // A retried batch: the first answer, with the server's
+                    // versions, may never have arrived.
+                    Outcome::Rejected(_) | Outcome::Superseded { .. } | Outcome::AlreadyApplied => {
+                        if !settle_again.contains(&id) {
+                            settle_again.push(id);
+                        }
+                    }
+                }
+            }
             results.push(OpResult {
                 seq: op.seq,
                 outcome,
@@ -217,10 +246,15 @@ pub fn push(store: &Store, actor: &Actor, batch: PushBatch) -> CoreResult<PushAn
                 sync_clients::updated_at.eq(now),
             ))
             .execute(conn)?;
+        let mut current = Vec::with_capacity(settle_again.len());
+        for id in settle_again {
+            current.extend(lead_as_seen(conn, actor, id, true)?);
+        }
         Ok(PushAnswer {
             applied_through: through,
             results,
             server_clock: journal::last_clock(conn)?,
+            current,
         })
     })
 }
@@ -656,37 +690,8 @@ pub fn changes(store: &Store, actor: &Actor, since: i64, limit: i64) -> CoreResu
             let Ok(lead_id) = LeadId::parse(id) else {
                 continue;
             };
-            let record: Option<LeadRecord> = leads_table::table
-                .filter(leads_table::id.eq(lead_id))
-                .select(LeadRecord::as_select())
-                .first(conn)
-                .optional()?;
-            let visible = record.as_ref().is_some_and(|r| {
-                actor.sees_everything() || r.owner_id.is_none() || r.owner_id == Some(actor.user_id)
-            });
-            let held = sync_held::table
-                .filter(sync_held::user_id.eq(actor.user_id))
-                .filter(sync_held::entity.eq(Entity::Lead.as_str()))
-                .filter(sync_held::entity_id.eq(id));
-            match record {
-                Some(record) if visible => {
-                    diesel::insert_or_ignore_into(sync_held::table)
-                        .values((
-                            sync_held::user_id.eq(actor.user_id),
-                            sync_held::entity.eq(Entity::Lead.as_str()),
-                            sync_held::entity_id.eq(id),
-                        ))
-                        .execute(conn)?;
-                    changes.push(Change::Lead(record));
-                }
-                _ => {
-                    if diesel::delete(held).execute(conn)? > 0 {
-                        changes.push(Change::Gone {
-                            entity: Entity::Lead,
-                            id: id.clone(),
-                        });
-                    }
-                }
+            if let Some(change) = lead_as_seen(conn, actor, lead_id, false)? {
+                changes.push(change);
             }
         }
         Ok(ChangesPage {
@@ -696,6 +701,59 @@ pub fn changes(store: &Store, actor: &Actor, since: i64, limit: i64) -> CoreResu
             server_clock: journal::last_clock(conn)?,
         })
     })
+}
+
+/// The lead as `actor` is to hold it now: the record (remembered as held),
+/// or `gone` if they may not see it (or it does not exist). `gone` goes only
+/// to those who were ever sent it, unless `tell_anyway` (the client named the
+/// record itself, in a push).
+fn lead_as_seen(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: LeadId,
+    tell_anyway: bool,
+) -> CoreResult<Option<Change>> {
+    let record: Option<LeadRecord> = leads_table::table
+        .filter(leads_table::id.eq(id))
+        .select(LeadRecord::as_select())
+        .first(conn)
+        .optional()?;
+    let visible = record.as_ref().is_some_and(|r| {
+        actor.sees_everything() || r.owner_id.is_none() || r.owner_id == Some(actor.user_id)
+    });
+    let key = id.to_string();
+    match record {
+        Some(record) if visible => {
+            hold(conn, actor, &key)?;
+            Ok(Some(Change::Lead(record)))
+        }
+        _ => {
+            // Kept, not cleared, once `gone` is sent: the page saying so may
+            // be lost on the way, and the client then asks again.
+            let held: i64 = sync_held::table
+                .filter(sync_held::user_id.eq(actor.user_id))
+                .filter(sync_held::entity.eq(Entity::Lead.as_str()))
+                .filter(sync_held::entity_id.eq(&key))
+                .count()
+                .get_result(conn)?;
+            Ok((held > 0 || tell_anyway).then_some(Change::Gone {
+                entity: Entity::Lead,
+                id: key,
+            }))
+        }
+    }
+}
+
+/// Remember that `actor`'s desktops hold the lead.
+fn hold(conn: &mut SqliteConnection, actor: &Actor, id: &str) -> CoreResult<()> {
+    diesel::insert_or_ignore_into(sync_held::table)
+        .values((
+            sync_held::user_id.eq(actor.user_id),
+            sync_held::entity.eq(Entity::Lead.as_str()),
+            sync_held::entity_id.eq(id),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// What a client did with a page of changes.
@@ -711,7 +769,12 @@ pub struct Received {
 /// Apply a page of changes to a client's database: rows are written as the
 /// server has them, without journal entries (they are not this client's
 /// changes), except records with local changes after `pushed_seq`.
-pub fn receive(store: &Store, page: &ChangesPage, pushed_seq: i64) -> CoreResult<Received> {
+pub fn receive(
+    store: &Store,
+    changes: &[Change],
+    server_clock: Hlc,
+    pushed_seq: i64,
+) -> CoreResult<Received> {
     store.write(|conn| {
         let pending: std::collections::HashSet<String> = change_journal::table
             .filter(change_journal::seq.gt(pushed_seq as i32))
@@ -722,7 +785,7 @@ pub fn receive(store: &Store, page: &ChangesPage, pushed_seq: i64) -> CoreResult
             .into_iter()
             .collect();
         let mut received = Received::default();
-        for change in &page.changes {
+        for change in changes {
             match change {
                 Change::Lead(record) if pending.contains(&record.id.to_string()) => {
                     received.deferred += 1;
@@ -748,8 +811,8 @@ pub fn receive(store: &Store, page: &ChangesPage, pushed_seq: i64) -> CoreResult
                 Change::Gone { .. } => {}
             }
         }
-        diesel::update(sync_clock::table.filter(sync_clock::seen.lt(page.server_clock.raw())))
-            .set(sync_clock::seen.eq(page.server_clock.raw()))
+        diesel::update(sync_clock::table.filter(sync_clock::seen.lt(server_clock.raw())))
+            .set(sync_clock::seen.eq(server_clock.raw()))
             .execute(conn)?;
         Ok(received)
     })
@@ -769,9 +832,6 @@ fn put_lead(conn: &mut SqliteConnection, record: &LeadRecord) -> CoreResult<()> 
         .get_result::<i64>(conn)?
         > 0;
     if !exists {
-        if record.deleted_at.is_some() {
-            return Ok(()); // a tombstone of something never held here
-        }
         let row = NewLeadRow {
             id: record.id,
             name: record.name.clone(),
@@ -792,6 +852,13 @@ fn put_lead(conn: &mut SqliteConnection, record: &LeadRecord) -> CoreResult<()> 
         diesel::insert_into(leads_table::table)
             .values(&row)
             .execute(conn)?;
+        // A tombstone is held too (a Manager may restore it offline): the
+        // row goes in live, then dies, so the triggers count it right.
+        if record.deleted_at.is_some() {
+            diesel::update(leads_table::table.filter(leads_table::id.eq(record.id)))
+                .set(leads_table::deleted_at.eq(record.deleted_at))
+                .execute(conn)?;
+        }
         return Ok(());
     }
     let changes = LeadChanges {

@@ -17,7 +17,8 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   run  [--data-dir DIR] [--demo]        build the UI and open the desktop app
-  test                                  install what is missing; fmt, clippy, UI checks, every test
+  test [--long]                         install what is missing; fmt, clippy, UI checks, every test
+                                        (--long: 20,000 seeds of the sync simulation instead of 1,000)
   seed --leads N [--seed S] [--data-dir DIR]
                                         fill an empty database with demo data
   bench [--leads N] [--reps N]          release build of the benchmark harness on N demo leads (default 1,000,000);
@@ -31,7 +32,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
-        Some("test") => test(),
+        Some("test") => test(&args[1..]),
         Some("bundle") => bundle(),
         Some("icons") => icons(),
         Some("seed") => seed(&args[1..]),
@@ -543,8 +544,16 @@ fn ensure_packages(packages: &[&str]) -> Result<(), String> {
     step("install packages", program, &install)
 }
 
-fn test() -> Result<(), String> {
+fn test(args: &[String]) -> Result<(), String> {
     let started = Instant::now();
+    // `--long`: the nightly-style run, with many more seeds of the sync
+    // simulation (1,000 otherwise).
+    let long = match args {
+        [] => false,
+        [flag] if flag == "--long" => true,
+        other => return Err(format!("xtask test takes only --long, not {other:?}")),
+    };
+    let sync_seeds = OsStr::new(if long { "20000" } else { "1000" });
     ensure_packages(BUILD_PACKAGES)?;
     ensure_packages(TEST_PACKAGES)?;
     npm("ui packages", &["install", "--no-audit", "--no-fund"])?;
@@ -577,8 +586,11 @@ fn test() -> Result<(), String> {
     web_end_to_end()?;
     api_fuzz()?;
     bench_smoke()?;
+    let seeds = [("LEADLIGHT_SYNC_SEEDS", sync_seeds)];
     if has_nextest() {
-        step(
+        step_in(
+            &workspace_root(),
+            &seeds,
             "tests",
             "cargo",
             &[
@@ -590,7 +602,9 @@ fn test() -> Result<(), String> {
             ],
         )?;
     } else {
-        step(
+        step_in(
+            &workspace_root(),
+            &seeds,
             "tests",
             "cargo",
             &["test", "--workspace", "--locked", "--no-fail-fast"],

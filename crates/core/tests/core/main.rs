@@ -27,4 +27,5 @@ mod roles;
 mod search;
 mod store;
 mod sync;
+mod sync_simulation;
 mod tasks;

@@ -42,7 +42,13 @@ impl Desktop {
         let mut total = sync::Received::default();
         loop {
             let page = sync::changes(&server.store, actor, self.cursor, 100).unwrap();
-            let got = sync::receive(&self.db.store, &page, self.pushed).unwrap();
+            let got = sync::receive(
+                &self.db.store,
+                &page.changes,
+                page.server_clock,
+                self.pushed,
+            )
+            .unwrap();
             total.applied += got.applied;
             total.removed += got.removed;
             total.deferred += got.deferred;
@@ -64,6 +70,13 @@ impl Desktop {
     fn push(&mut self, server: &TestDb, actor: &Actor) -> sync::PushAnswer {
         let answer = sync::push(&server.store, actor, self.batch()).unwrap();
         self.pushed = answer.applied_through;
+        sync::receive(
+            &self.db.store,
+            &answer.current,
+            answer.server_clock,
+            self.pushed,
+        )
+        .unwrap();
         answer
     }
 }
@@ -436,4 +449,50 @@ fn a_lead_made_on_one_desktop_is_found_on_another() {
         sync::outbox(&b.db.store, b.pushed, 100).unwrap().is_empty(),
         "nothing to push back"
     );
+}
+
+/// A pushed change keeps its (older) clock in the server's journal; the
+/// server's own next change still gets a clock after every one it gave out.
+#[test]
+fn the_server_clock_moves_on_past_older_pushed_changes() {
+    let server = TestDb::new();
+    let lead = server.lead(&server.admin, "Ada");
+    let own = |db: &TestDb| -> Vec<Hlc> {
+        leadlight_core::journal::entries_since(&db.store, 0, 10_000)
+            .unwrap()
+            .into_iter()
+            .filter(|(_, e)| e.origin.is_none())
+            .map(|(_, e)| e.hlc)
+            .collect()
+    };
+    let before = *own(&server).last().unwrap();
+    let older = leadlight_core::Timestamp::from_millis(server.store.now().millis() - 10_000);
+    sync::push(
+        &server.store,
+        &server.admin,
+        PushBatch {
+            client_id: CLIENT_A.into(),
+            ops: vec![PushOp {
+                seq: 1,
+                entity: Entity::Lead,
+                entity_id: lead.id.to_string(),
+                op: Op::Update,
+                fields: serde_json::json!({ "company": "From the past" }),
+                hlc: Hlc::next(Hlc::ZERO, older),
+            }],
+        },
+    )
+    .unwrap();
+    leads::update(
+        &server.store,
+        &server.admin,
+        lead.id,
+        LeadPatch {
+            name: Some("Ada L".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let after = *own(&server).last().unwrap();
+    assert!(after > before, "{after} after {before}");
 }
