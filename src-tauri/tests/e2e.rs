@@ -600,15 +600,27 @@ async fn a_new_user_works_through_the_app() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let lead_id = grace.trim_start_matches("#/leads/");
+    // All four fall due at the same moment, so one pass of the notifier
+    // finds them together however long creating them takes (each falling due
+    // 3 s after its own creation let a pass split them, now and then).
+    let due_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+        + 4_000;
     for n in 1..=4 {
         let made = client
             .execute_async(
                 "const done = arguments[arguments.length - 1];
                  window.__TAURI_INTERNALS__.invoke('reminder_create', { input: {
                      lead_id: arguments[0], message: arguments[1],
-                     due_at: new Date(Date.now() + 3000).toISOString() } })
+                     due_at: new Date(arguments[2]).toISOString() } })
                    .then(() => done('ok'), (e) => done(JSON.stringify(e)));",
-                vec![json!(lead_id), json!(format!("Batch reminder {n}"))],
+                vec![
+                    json!(lead_id),
+                    json!(format!("Batch reminder {n}")),
+                    json!(due_ms),
+                ],
             )
             .await
             .unwrap();
