@@ -9,6 +9,7 @@ mod raw;
 mod report;
 mod server;
 mod stats;
+mod syncing;
 
 use leadlight_core::analytics::{self, DashboardQuery};
 use leadlight_core::imports::{self, ImportField, Mapping};
@@ -23,7 +24,7 @@ struct Args {
     leads: u64,
     reps: usize,
     out: PathBuf,
-    /// Only the reads or only the writes (for profiling one group).
+    /// Only one group: reads, writes or sync (for profiling it).
     only: Option<String>,
     /// A release `leadlight-server` binary to load-test with wrk.
     server: Option<PathBuf>,
@@ -90,7 +91,7 @@ fn run(args: &Args) -> Result<(), String> {
     let admin = dataset::admin(&probe)?;
     drop(probe);
     let scratch = tempfile::tempdir_in(&args.out).map_err(|e| e.to_string())?;
-    if args.only.as_deref() != Some("writes") {
+    if matches!(args.only.as_deref(), None | Some("reads")) {
         reads(args, &file, &samples, &admin, scratch.path(), &mut lines)?;
     }
     if let (Some(server), None) = (&args.server, &args.only) {
@@ -104,11 +105,16 @@ fn run(args: &Args) -> Result<(), String> {
             &mut lines,
         )?;
     }
-    if args.only.as_deref() != Some("reads") {
+    if matches!(args.only.as_deref(), None | Some("writes")) {
         // Writes go to a copy, so the cached database stays as generated.
         let copy = scratch.path().join("leadlight.sqlite3");
         std::fs::copy(&file, &copy).map_err(|e| e.to_string())?;
         writes(args, &copy, &admin, &mut lines)?;
+    }
+    if matches!(args.only.as_deref(), None | Some("sync")) {
+        // 100,000 at a million leads, a tenth of N in smaller runs.
+        let changes = (args.leads / 10).clamp(1_000, 100_000) as usize;
+        syncing::measure(changes, scratch.path(), &mut lines)?;
     }
     let report = report::Report::new(args.leads, built, db_bytes, lines);
     report.print();

@@ -108,7 +108,7 @@ pub fn measure(
                 "{target} (p50 {:.2} ms, p99 {:.2} ms)",
                 load.p50_ms, load.p99_ms
             ),
-            met: load.per_second >= at_least && load.p99_ms < 20.0,
+            met: Some(load.per_second >= at_least && load.p99_ms < 20.0),
             peak_rss_mb: None,
         });
         Ok(())
