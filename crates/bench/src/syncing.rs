@@ -56,9 +56,11 @@ pub fn measure(count_of: usize, scratch: &Path, lines: &mut Vec<Line>) -> Result
     )
     .map_err(err)?;
     let admin = Actor::new(user.id, user.role);
-    sync::arbitrate(&server).map_err(err)?;
+    // The desktops are copied before the server arbitrates: a desktop keeps
+    // no field clocks.
     let offline = replica(&server, &dir.join("a/leadlight.sqlite3"))?;
     let fresh = replica(&server, &dir.join("b/leadlight.sqlite3"))?;
+    sync::arbitrate(&server).map_err(err)?;
     let mut pushed = last_seq(&offline)?;
     let mut cursor = pushed;
 
