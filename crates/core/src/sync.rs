@@ -587,25 +587,7 @@ fn insert_lead(
 }
 
 /// A lead as sync carries it: the whole row, tombstone included.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable)]
-#[diesel(table_name = leads_table)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct LeadRecord {
-    pub id: LeadId,
-    pub name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub company: Option<String>,
-    pub source: LeadSource,
-    pub status: LeadStatus,
-    pub owner_id: Option<UserId>,
-    pub claimed_at: Option<Timestamp>,
-    pub converted_at: Option<Timestamp>,
-    pub lost_at: Option<Timestamp>,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-    pub deleted_at: Option<Timestamp>,
-}
+pub use crate::leads::LeadRow as LeadRecord;
 
 /// One record changed since the cursor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

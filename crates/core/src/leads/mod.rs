@@ -74,9 +74,12 @@ pub struct Lead {
     pub deleted_at: Option<Timestamp>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// A lead's row as stored, tombstone included: what the services read, and
+/// what sync carries whole (as `LeadRecord`).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize, Deserialize)]
 #[diesel(table_name = leads)]
-pub(crate) struct LeadRow {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = LeadRecord))]
+pub struct LeadRow {
     pub id: LeadId,
     pub name: String,
     pub email: Option<String>,
