@@ -51,6 +51,28 @@ fn the_demo_is_realistic_deterministic_and_searchable() {
         "{summary_a:?}"
     );
     assert_eq!(stats::counts(&store_a).unwrap().leads, 6_000);
+    // Planner statistics, but not sqlite_stat4 (see demo::generate).
+    {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = store_a.connection().unwrap();
+        let count = |conn: &mut diesel::SqliteConnection, sql: &str| {
+            diesel::sql_query(sql).get_result::<N>(conn).unwrap().n
+        };
+        assert!(count(&mut conn, "SELECT count(*) AS n FROM sqlite_stat1") > 0);
+        assert_eq!(
+            count(
+                &mut conn,
+                "SELECT count(*) AS n FROM sqlite_schema s WHERE s.name = 'sqlite_stat4' \
+                 AND EXISTS (SELECT 1 FROM sqlite_stat4)"
+            ),
+            0
+        );
+    }
 
     let actor_a = admin(&store_a);
     let actor_b = admin(&store_b);

@@ -296,6 +296,20 @@ fn first_and_last_names_make_the_name() {
     assert!(names.contains(&"Solo new".to_owned()), "{names:?}");
 }
 
+/// How many leads a search for `q` finds.
+fn found(db: &TestDb, q: &str) -> i64 {
+    leads::list(
+        &db.store,
+        &db.admin,
+        LeadQuery {
+            q: Some(q.into()),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .total
+}
+
 /// Imported leads are counted by the dashboard's summaries like any other,
 /// converted and lost ones included, and leave them exact when undone.
 #[test]
@@ -318,31 +332,17 @@ fn imported_leads_of_every_status_are_counted_and_uncounted() {
         analytics::check_summaries(&db.store).unwrap(),
         Vec::<String>::new()
     );
-    let found = leads::list(
-        &db.store,
-        &db.admin,
-        LeadQuery {
-            q: Some("gone".into()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    assert_eq!(found.total, 1);
+    assert_eq!(found(&db, "gone"), 1);
     imports::undo(&db.store, &db.admin, report.batch_id).unwrap();
     assert_eq!(
         analytics::check_summaries(&db.store).unwrap(),
         Vec::<String>::new()
     );
-    let after = leads::list(
-        &db.store,
-        &db.admin,
-        LeadQuery {
-            q: Some("gone".into()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    assert_eq!(after.total, 0, "an undone import leaves nothing to find");
+    assert_eq!(
+        found(&db, "gone"),
+        0,
+        "an undone import leaves nothing to find"
+    );
 }
 
 /// Emails compare without regard to ASCII case, against leads already in

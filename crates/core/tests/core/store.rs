@@ -52,6 +52,15 @@ fn pragmas_are_set_on_every_connection() {
                 .unwrap();
         assert_eq!(value.v, expected, "{pragma}");
     }
+    #[derive(QueryableByName, Debug)]
+    struct Checkpoint {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        wal_autocheckpoint: i64,
+    }
+    let checkpoint: Checkpoint = diesel::sql_query("PRAGMA wal_autocheckpoint")
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(checkpoint.wal_autocheckpoint, 10_000);
     // Built with the query planner stability guarantee (.cargo/config.toml):
     // otherwise every statement with a bound LIMIT is compiled again on
     // every run.

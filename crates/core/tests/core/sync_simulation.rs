@@ -366,6 +366,16 @@ impl Run {
             }
         }
 
+        // The dashboard's summaries and search index follow rows written by
+        // sync as they follow the services (insert, update, delete triggers).
+        for db in std::iter::once(&self.server).chain(self.desks.iter().map(|d| &d.db)) {
+            assert_eq!(
+                leadlight_core::analytics::check_summaries(&db.store).unwrap(),
+                Vec::<String>::new(),
+                "summaries drifted"
+            );
+        }
+
         // Every field holds the value of the write its clock names.
         let mut conn = self.server.store.connection().unwrap();
         let clocks: Vec<(String, String, i64, String)> = sync_field_clocks::table
