@@ -233,3 +233,20 @@ pub fn open_and_query(file: &std::path::Path, id: &str) -> R<String> {
     conn.query_row("SELECT name FROM leads WHERE id = ?1", [id], |r| r.get(0))
         .map_err(err)
 }
+
+/// Wait until the write-ahead log is all copied into the database (the core
+/// leaves that to a thread after an import), so the raw side that runs next
+/// does not share the disk with it.
+pub fn wait_for_checkpoint(conn: &Connection) -> R<()> {
+    loop {
+        let (busy, log, copied): (i64, i64, i64) = conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .map_err(err)?;
+        if busy == 0 && log == copied {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

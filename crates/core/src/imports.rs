@@ -382,7 +382,7 @@ pub fn import(
         .unwrap_or_else(|| "import.csv".into());
     let now = store.now();
     let batch_id = ImportBatchId::new();
-    store.write(|conn| {
+    store.write_bulk(|conn| {
         diesel::insert_into(import_batches::table)
             .values((
                 import_batches::id.eq(batch_id),
@@ -468,38 +468,41 @@ pub fn import(
         // keep memory flat however large the file.
         let mut written = 0u64;
         let mut indexed_to = 0;
-        for slice in to_write.chunks(WRITE_SLICE) {
-            let rows: Vec<&NewLeadRow> = slice.iter().map(|(_, lead)| lead).collect();
-            leads::insert_rows(conn, &rows)?;
-            // Before anything below can update these leads (their update
-            // triggers expect them indexed).
-            indexed_to = leads::index_imported(conn, batch_id, indexed_to)?;
-            let entries = slice
-                .iter()
-                .map(|(_, lead)| {
-                    let id = lead.id.to_string();
-                    journal::Entry::insert(Entity::Lead, id, lead, Some(actor.user_id), now)
-                })
-                .collect::<CoreResult<Vec<_>>>()?;
-            journal::record_many(conn, &entries)?;
-            let activities: Vec<activity::NewActivity> = slice
-                .iter()
-                .map(|(row, lead)| activity::NewActivity {
-                    lead_id: lead.id,
-                    actor: Some(actor.user_id),
-                    kind: ActivityKind::Created,
-                    detail: json!({ "via": "import", "batch_id": batch_id, "line": row.line, "source": row.source }),
-                    at: now,
-                })
-                .collect();
-            activity::record_many(conn, &activities, now)?;
-            for (row, lead) in slice {
-                write_rest(conn, actor, row, lead, now)?;
+        leads::with_search_merging_paused(conn, |conn| {
+            for slice in to_write.chunks(WRITE_SLICE) {
+                let rows: Vec<&NewLeadRow> = slice.iter().map(|(_, lead)| lead).collect();
+                leads::insert_rows(conn, &rows)?;
+                // Before anything below can update these leads (their update
+                // triggers expect them indexed).
+                indexed_to = leads::index_imported(conn, batch_id, indexed_to)?;
+                let entries = slice
+                    .iter()
+                    .map(|(_, lead)| {
+                        let id = lead.id.to_string();
+                        journal::Entry::insert(Entity::Lead, id, lead, Some(actor.user_id), now)
+                    })
+                    .collect::<CoreResult<Vec<_>>>()?;
+                journal::record_many(conn, &entries)?;
+                let activities: Vec<activity::NewActivity> = slice
+                    .iter()
+                    .map(|(row, lead)| activity::NewActivity {
+                        lead_id: lead.id,
+                        actor: Some(actor.user_id),
+                        kind: ActivityKind::Created,
+                        detail: json!({ "via": "import", "batch_id": batch_id, "line": row.line, "source": row.source }),
+                        at: now,
+                    })
+                    .collect();
+                activity::record_many(conn, &activities, now)?;
+                for (row, lead) in slice {
+                    write_rest(conn, actor, row, lead, now)?;
+                }
+                written += slice.len() as u64;
+                // Rows are done once written (or once found duplicate or rejected).
+                progress(total - created + written, total);
             }
-            written += slice.len() as u64;
-            // Rows are done once written (or once found duplicate or rejected).
-            progress(total - created + written, total);
-        }
+            Ok(())
+        })?;
         diesel::update(import_batches::table.filter(import_batches::id.eq(batch_id)))
             .set((
                 import_batches::created.eq(created as i64),

@@ -72,6 +72,14 @@ fn the_demo_is_realistic_deterministic_and_searchable() {
             ),
             0
         );
+        // The search index as a bulk load leaves it: one segment.
+        assert_eq!(
+            count(
+                &mut conn,
+                "SELECT count(DISTINCT segid) AS n FROM leads_fts_idx"
+            ),
+            1
+        );
     }
 
     let actor_a = admin(&store_a);

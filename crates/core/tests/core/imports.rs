@@ -379,3 +379,54 @@ fn an_email_in_other_capitals_is_a_duplicate_of_a_lead_already_here() {
         report.outcomes
     );
 }
+
+/// An import pauses the search index's merging while it writes (a setting
+/// kept in the database) and puts it back; a failure half-way leaves it as
+/// it was, with nothing of the import written.
+#[test]
+fn an_import_leaves_the_search_index_merging_as_it_found_it() {
+    let db = TestDb::new();
+    let merging = |db: &TestDb, level: i64| {
+        db.count(&format!(
+            "leads_fts_config WHERE k = 'automerge' AND v = {level}"
+        ))
+    };
+    let file = "Name,Notes\nFirst Importee,fine\nSecond Importee,boom\n";
+    let preview = imports::preview(file.as_bytes()).unwrap();
+    // A note the database refuses: the import fails after writing leads.
+    db.exec(
+        "CREATE TRIGGER refuse_boom BEFORE INSERT ON notes WHEN new.body = 'boom'
+         BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+    );
+    let before = db.snapshot();
+    imports::import(
+        &db.store,
+        &db.admin,
+        file.as_bytes(),
+        "f.csv",
+        &preview.mapping,
+        &mut |_, _| {},
+    )
+    .unwrap_err();
+    assert_eq!(db.snapshot(), before);
+    assert_eq!(db.count("leads_fts_config WHERE k = 'automerge'"), 0);
+    assert_eq!(found(&db, "importee"), 0);
+
+    db.exec("DROP TRIGGER refuse_boom;");
+    let report = imports::import(
+        &db.store,
+        &db.admin,
+        file.as_bytes(),
+        "f.csv",
+        &preview.mapping,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(report.created, 2);
+    assert_eq!(merging(&db, 0), 0);
+    assert_eq!(merging(&db, 4), 1, "FTS5's default merging is back");
+    assert_eq!(found(&db, "importee"), 2);
+    // A lead made afterwards is indexed like any other.
+    db.lead(&db.admin, "Later Importee");
+    assert_eq!(found(&db, "importee"), 3);
+}
