@@ -81,3 +81,4 @@ id_type!(CustomerId, "customer");
 id_type!(SessionId, "session");
 id_type!(ImportBatchId, "import batch");
 id_type!(NotificationId, "notification");
+id_type!(SyncConflictId, "conflict");

@@ -28,6 +28,7 @@ pub mod notes;
 pub mod notifications;
 pub mod outbox;
 pub mod reminders;
+pub mod replica;
 pub mod report;
 pub mod schema;
 mod settings;

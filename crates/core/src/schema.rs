@@ -207,6 +207,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    sync_conflicts (id) {
+        id -> Text,
+        entity -> Text,
+        entity_id -> Text,
+        field -> Nullable<Text>,
+        yours -> Text,
+        winning -> Text,
+        message -> Text,
+        at -> BigInt,
+        reviewed_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
     sync_field_clocks (entity, entity_id, field) {
         entity -> Text,
         entity_id -> Text,
@@ -221,6 +237,21 @@ diesel::table! {
         user_id -> Text,
         entity -> Text,
         entity_id -> Text,
+    }
+}
+
+diesel::table! {
+    sync_state (id) {
+        id -> Nullable<Integer>,
+        server_url -> Text,
+        client_id -> Text,
+        user_id -> Text,
+        pushed_seq -> BigInt,
+        cursor -> BigInt,
+        last_success_at -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
     }
 }
 
@@ -287,8 +318,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     settings,
     sync_clients,
     sync_clock,
+    sync_conflicts,
     sync_field_clocks,
     sync_held,
+    sync_state,
     tasks,
     users,
 );

@@ -25,6 +25,10 @@ use serde_json::{Map, Value};
 /// A batch holds at most this many operations.
 pub const MAX_OPS_PER_BATCH: usize = 500;
 
+/// The records sync carries so far; a push refuses the others by name
+/// ("syncing notes is not built yet"), so nothing is silently dropped.
+pub const SYNCED: &[Entity] = &[Entity::Lead];
+
 /// A client clock further ahead of the server's than this is refused: it
 /// would win every conflict until real time caught up with it.
 pub fn max_clock_ahead() -> chrono::Duration {
@@ -303,6 +307,9 @@ fn apply(
     };
     match op.entity {
         Entity::Lead => apply_lead(conn, actor, client, op, fields),
+        other if SYNCED.contains(&other) => Err(CoreError::internal(format!(
+            "{other} is listed as synced but has no rules"
+        ))),
         other => Err(CoreError::invalid(
             "entity",
             format!("syncing {other} records is not built yet"),

@@ -22,6 +22,7 @@ mod notifications;
 mod outbox;
 mod ownership;
 mod reminders;
+mod replica;
 mod report;
 mod roles;
 mod search;

@@ -15,18 +15,14 @@ use diesel::prelude::*;
 use leadlight_core::enquiries;
 use leadlight_core::journal::Entity;
 use leadlight_core::leads::{self, LeadPatch, NewLead};
+use leadlight_core::replica::{self, Transport, TransportError};
 use leadlight_core::schema::{change_journal, leads as leads_table, sync_field_clocks};
-use leadlight_core::sync::{self, LeadRecord, Outcome, PushBatch};
+use leadlight_core::sync::{self, ChangesPage, LeadRecord, Outcome, PushAnswer, PushBatch};
 use leadlight_core::{Actor, Role, Timestamp};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 const STEPS: usize = 40;
-const CLIENTS: [&str; 3] = [
-    "0199c000-0000-7000-8000-0000000000a1",
-    "0199c000-0000-7000-8000-0000000000b2",
-    "0199c000-0000-7000-8000-0000000000c3",
-];
 
 /// With LEADLIGHT_SYNC_TRACE set, a run tells what it does (to read a replay).
 fn trace(what: impl FnOnce() -> String) {
@@ -78,10 +74,82 @@ fn template() -> &'static Template {
 struct Desktop {
     db: TestDb,
     actor: Actor,
-    client: &'static str,
-    pushed: i64,
-    cursor: i64,
     online: bool,
+}
+
+impl Desktop {
+    fn client(&self) -> String {
+        replica::status(&self.db.store).unwrap().unwrap().client_id
+    }
+}
+
+/// The network between one desktop and the server, in process: with
+/// `faulty`, it loses, duplicates and reorders as the dice say.
+struct Network<'a> {
+    server: &'a TestDb,
+    actor: Actor,
+    rng: &'a mut Rng,
+    sent: &'a mut Vec<(Actor, PushBatch)>,
+    faulty: bool,
+    d: usize,
+}
+
+fn lost(what: &str) -> TransportError {
+    TransportError::Offline(what.into())
+}
+
+impl Transport for Network<'_> {
+    fn push(&mut self, batch: &PushBatch) -> Result<PushAnswer, TransportError> {
+        self.sent.push((self.actor, batch.clone()));
+        let fault = if self.faulty { self.rng.below(10) } else { 9 };
+        let d = self.d;
+        trace(|| {
+            format!(
+                "push {d} fault {fault}: {:?}",
+                batch
+                    .ops
+                    .iter()
+                    .map(|o| (
+                        o.seq,
+                        o.entity.as_str(),
+                        o.entity_id.clone(),
+                        o.fields.to_string()
+                    ))
+                    .collect::<Vec<_>>()
+            )
+        });
+        let server = &self.server.store;
+        match fault {
+            // The desktop crashed after its local commit, before sending.
+            0 => return Err(lost("crashed before sending")),
+            // Reordered: an older batch of anyone's arrives again first.
+            1 => {
+                let (who, old) = self.sent[self.rng.below(self.sent.len() as u64) as usize].clone();
+                let _ = sync::push(server, &who, old);
+            }
+            _ => {}
+        }
+        let mut answer = sync::push(server, &self.actor, batch.clone()).unwrap();
+        if fault == 2 {
+            answer = sync::push(server, &self.actor, batch.clone()).unwrap(); // duplicated
+        }
+        if fault == 3 {
+            return Err(lost("the server committed; its answer was lost"));
+        }
+        trace(|| format!("  answer {answer:?}"));
+        Ok(answer)
+    }
+
+    fn changes(&mut self, since: i64, limit: i64) -> Result<ChangesPage, TransportError> {
+        let page = sync::changes(&self.server.store, &self.actor, since, limit).unwrap();
+        let d = self.d;
+        if self.faulty && self.rng.chance(10) {
+            trace(|| format!("pull {d}: page lost"));
+            return Err(lost("page lost"));
+        }
+        trace(|| format!("pull {d}: {:?}", page.changes));
+        Ok(page)
+    }
 }
 
 struct Run {
@@ -100,14 +168,18 @@ impl Run {
         let actors = [template.db.admin, template.agents[0], template.agents[1]];
         let desks = actors
             .iter()
-            .zip(CLIENTS)
-            .map(|(actor, client)| Desktop {
-                db: server.replica(),
-                actor: *actor,
-                client,
-                pushed: start,
-                cursor: start,
-                online: true,
+            .map(|actor| {
+                let db = server.replica();
+                replica::connect(&db.store, "http://server.example", actor.user_id).unwrap();
+                // A copy of the server: its journal is the server's already.
+                db.exec(&format!(
+                    "UPDATE sync_state SET pushed_seq = {start}, cursor = {start}"
+                ));
+                Desktop {
+                    db,
+                    actor: *actor,
+                    online: true,
+                }
             })
             .collect();
         Self {
@@ -225,84 +297,24 @@ impl Run {
         }
     }
 
-    fn push(&mut self, d: usize, faulty: bool) {
+    /// One sync round of desktop `d` (push all, then pull all), as the
+    /// desktop runs it, over the in-process network.
+    fn sync(&mut self, d: usize, faulty: bool) {
         let desk = &self.desks[d];
-        let ops = sync::outbox(&desk.db.store, desk.pushed, 25).unwrap();
-        if ops.is_empty() {
-            return;
-        }
-        let batch = PushBatch {
-            client_id: desk.client.into(),
-            ops,
+        let mut network = Network {
+            server: &self.server,
+            actor: desk.actor,
+            rng: &mut self.rng,
+            sent: &mut self.sent,
+            faulty,
+            d,
         };
-        let actor = desk.actor;
-        self.sent.push((actor, batch.clone()));
-        let fault = if faulty { self.rng.below(10) } else { 9 };
-        trace(|| {
-            format!(
-                "push {d} fault {fault}: {:?}",
-                batch
-                    .ops
-                    .iter()
-                    .map(|o| (
-                        o.seq,
-                        o.entity.as_str(),
-                        o.entity_id.clone(),
-                        o.fields.to_string()
-                    ))
-                    .collect::<Vec<_>>()
-            )
-        });
-        if fault == 0 {
-            return; // the desktop crashed after its local commit, before sending
+        let sizes = replica::Sizes { push: 25, pull: 20 };
+        let done = replica::sync_with(&desk.db.store, &mut network, sizes, &mut |_| {});
+        trace(|| format!("sync {d}: {done:?}"));
+        if !faulty {
+            done.unwrap();
         }
-        if fault == 1 {
-            // Reordered: an older batch of anyone's arrives again first.
-            let (who, old) = self.sent[self.rng.below(self.sent.len() as u64) as usize].clone();
-            let _ = sync::push(&self.server.store, &who, old);
-        }
-        let mut answer = sync::push(&self.server.store, &actor, batch.clone()).unwrap();
-        if fault == 2 {
-            answer = sync::push(&self.server.store, &actor, batch).unwrap(); // duplicated
-        }
-        if fault == 3 {
-            return; // the server committed; its answer was lost
-        }
-        trace(|| format!("  answer {:?}", answer));
-        let desk = &mut self.desks[d];
-        desk.pushed = answer.applied_through;
-        sync::receive(
-            &desk.db.store,
-            &answer.current,
-            answer.server_clock,
-            desk.pushed,
-        )
-        .unwrap();
-    }
-
-    fn pull(&mut self, d: usize, faulty: bool) {
-        for _ in 0..50 {
-            let desk = &self.desks[d];
-            let page = sync::changes(&self.server.store, &desk.actor, desk.cursor, 20).unwrap();
-            if faulty && self.rng.chance(10) {
-                trace(|| format!("pull {d}: page lost"));
-                return; // the page was lost on the way
-            }
-            trace(|| format!("pull {d}: {:?}", page.changes));
-            let desk = &mut self.desks[d];
-            sync::receive(
-                &desk.db.store,
-                &page.changes,
-                page.server_clock,
-                desk.pushed,
-            )
-            .unwrap();
-            desk.cursor = page.cursor;
-            if !page.more {
-                return;
-            }
-        }
-        panic!("pulling did not end");
     }
 
     fn network(&mut self) {
@@ -311,8 +323,7 @@ impl Run {
                 self.desks[d].online = !self.desks[d].online;
             }
             if self.desks[d].online && self.rng.chance(40) {
-                self.push(d, true);
-                self.pull(d, true);
+                self.sync(d, true);
             }
         }
     }
@@ -320,16 +331,7 @@ impl Run {
     fn heal(&mut self) {
         for _ in 0..4 {
             for d in 0..self.desks.len() {
-                for _ in 0..100 {
-                    let before = self.desks[d].pushed;
-                    self.push(d, false);
-                    if self.desks[d].pushed == before {
-                        break;
-                    }
-                }
-            }
-            for d in 0..self.desks.len() {
-                self.pull(d, false);
+                self.sync(d, false);
             }
         }
     }
@@ -337,12 +339,11 @@ impl Run {
     fn check(&mut self) {
         let server_rows = records(&self.server);
         for desk in &self.desks {
-            assert!(
-                sync::outbox(&desk.db.store, desk.pushed, 1)
-                    .unwrap()
-                    .is_empty(),
-                "{} has changes it never pushed",
-                desk.client
+            let client = desk.client();
+            assert_eq!(
+                replica::status(&desk.db.store).unwrap().unwrap().pending,
+                0,
+                "{client} has changes it never pushed"
             );
             let visible: BTreeMap<String, LeadRecord> = server_rows
                 .iter()
@@ -355,13 +356,12 @@ impl Run {
                 .collect();
             let held = records(&desk.db);
             for (id, theirs) in &visible {
-                assert_eq!(held.get(id), Some(theirs), "{}: lead {id}", desk.client);
+                assert_eq!(held.get(id), Some(theirs), "{client}: lead {id}");
             }
             for id in held.keys() {
                 assert!(
                     visible.contains_key(id),
-                    "{} holds lead {id} it may not see",
-                    desk.client
+                    "{client} holds lead {id} it may not see"
                 );
             }
         }

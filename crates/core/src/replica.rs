@@ -1,0 +1,504 @@
+//! This desktop's side of sync: which server it syncs with and how far, one
+//! sync round over any [`Transport`] (HTTP in the desktop, in-process in the
+//! simulation), and the conflicts its user may review. The server's side is
+//! [`crate::sync`]; docs/SYNC.md is the design.
+
+use crate::actor::Actor;
+use crate::error::{CoreError, CoreResult, ErrorCode};
+use crate::ids::{SyncConflictId, UserId};
+use crate::journal::Entity;
+use crate::schema::{change_journal, sync_conflicts, sync_state};
+use crate::store::Store;
+use crate::sync::{self, Change, ChangesPage, Outcome, PushAnswer, PushBatch, PushOp};
+use crate::time::Timestamp;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// How much a round sends per push and asks for per pull.
+#[derive(Debug, Clone, Copy)]
+pub struct Sizes {
+    pub push: i64,
+    pub pull: i64,
+}
+
+impl Default for Sizes {
+    fn default() -> Self {
+        Self {
+            push: sync::MAX_OPS_PER_BATCH as i64,
+            pull: 500,
+        }
+    }
+}
+
+/// Why a round could not reach the server or was refused by it. A failed
+/// round loses nothing: only an answer from the server moves what has been
+/// pushed, and only a page received moves the cursor.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TransportError {
+    /// No answer (no network, server down, timed out): try again later.
+    #[error("offline: {0}")]
+    Offline(String),
+    /// The server answered with an error.
+    #[error("{message}")]
+    Refused { code: ErrorCode, message: String },
+}
+
+/// How a desktop reaches its server.
+pub trait Transport {
+    fn push(&mut self, batch: &PushBatch) -> Result<PushAnswer, TransportError>;
+    fn changes(&mut self, since: i64, limit: i64) -> Result<ChangesPage, TransportError>;
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sync_state)]
+struct StateRow {
+    server_url: String,
+    client_id: String,
+    user_id: UserId,
+    pushed_seq: i64,
+    cursor: i64,
+    last_success_at: Option<Timestamp>,
+    last_error: Option<String>,
+}
+
+/// Where this desktop stands with its server, for the sync indicator.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SyncStatus {
+    pub server_url: String,
+    pub user_id: UserId,
+    pub client_id: String,
+    /// Changes made here the server has not settled yet.
+    pub pending: i64,
+    pub last_success_at: Option<Timestamp>,
+    /// Why the last round failed; `None` once a round succeeds.
+    pub last_error: Option<String>,
+    /// Conflicts the user has not reviewed.
+    pub conflicts: i64,
+}
+
+/// Set this desktop up to sync with `server_url` as the server's user
+/// `user_id`. The same server and user keep their place; another server or
+/// user starts over with a new client id (the server binds a client id to one
+/// user), pushing everything made here and pulling from the start.
+pub fn connect(store: &Store, server_url: &str, user_id: UserId) -> CoreResult<SyncStatus> {
+    let url = server_url.trim().trim_end_matches('/');
+    if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
+        return Err(CoreError::invalid(
+            "server_url",
+            "give the team server's address, starting with https:// (or http:// on a trusted network)",
+        ));
+    }
+    let now = store.now();
+    store.write(|conn| {
+        let current = load(conn)?;
+        let same = current
+            .as_ref()
+            .is_some_and(|s| s.server_url == url && s.user_id == user_id);
+        if !same {
+            diesel::delete(sync_state::table).execute(conn)?;
+            diesel::insert_into(sync_state::table)
+                .values((
+                    sync_state::id.eq(1),
+                    sync_state::server_url.eq(url),
+                    sync_state::client_id.eq(uuid::Uuid::now_v7().to_string()),
+                    sync_state::user_id.eq(user_id),
+                    sync_state::pushed_seq.eq(0),
+                    sync_state::cursor.eq(0),
+                    sync_state::created_at.eq(now),
+                    sync_state::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    })?;
+    status(store)?.ok_or_else(|| CoreError::internal("sync state missing after connect"))
+}
+
+/// Stop syncing (signing out of the server). Local data stays.
+pub fn disconnect(store: &Store) -> CoreResult<()> {
+    store.write(|conn| {
+        diesel::delete(sync_state::table).execute(conn)?;
+        Ok(())
+    })
+}
+
+fn load(conn: &mut SqliteConnection) -> CoreResult<Option<StateRow>> {
+    Ok(sync_state::table
+        .select(StateRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Where this desktop stands; `None` when no server is set up.
+pub fn status(store: &Store) -> CoreResult<Option<SyncStatus>> {
+    store.read(|conn| {
+        let Some(state) = load(conn)? else {
+            return Ok(None);
+        };
+        let pending: i64 = change_journal::table
+            .filter(change_journal::seq.gt(state.pushed_seq as i32))
+            .filter(change_journal::origin.is_null())
+            .count()
+            .get_result(conn)?;
+        let conflicts: i64 = sync_conflicts::table
+            .filter(sync_conflicts::reviewed_at.is_null())
+            .count()
+            .get_result(conn)?;
+        Ok(Some(SyncStatus {
+            server_url: state.server_url,
+            user_id: state.user_id,
+            client_id: state.client_id,
+            pending,
+            last_success_at: state.last_success_at,
+            last_error: state.last_error,
+            conflicts,
+        }))
+    })
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Round {
+    pub pushed: usize,
+    pub rejected: usize,
+    pub superseded: usize,
+    pub pulled: usize,
+    pub removed: usize,
+    /// Changes to records sync does not carry yet (notes, activities, ...):
+    /// kept here, refused by the server, not the user's conflicts.
+    pub not_synced_yet: usize,
+}
+
+/// How far a round has got, for a progress bar: operations pushed of those
+/// waiting, then pages pulled.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum Progress {
+    Pushing { done: i64, of: i64 },
+    Pulling { records: usize },
+}
+
+/// One sync round: push everything waiting, in batches, then pull until the
+/// server has nothing more. Each answer is taken as it comes, so a round cut
+/// short keeps what it got. The outcome (success, or the error) is recorded
+/// for [`status`].
+pub fn sync_once(
+    store: &Store,
+    transport: &mut dyn Transport,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Round, SyncError> {
+    sync_with(store, transport, Sizes::default(), progress)
+}
+
+/// [`sync_once`] with other batch and page sizes.
+pub fn sync_with(
+    store: &Store,
+    transport: &mut dyn Transport,
+    sizes: Sizes,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Round, SyncError> {
+    let outcome = round(store, transport, sizes, progress);
+    let now = store.now();
+    let (success, error) = match &outcome {
+        Ok(_) => (Some(now), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    store.write(|conn| {
+        let update = diesel::update(sync_state::table);
+        match success {
+            Some(at) => update
+                .set((
+                    sync_state::last_success_at.eq(at),
+                    sync_state::last_error.eq(None::<String>),
+                ))
+                .execute(conn)?,
+            None => update.set(sync_state::last_error.eq(error)).execute(conn)?,
+        };
+        Ok(())
+    })?;
+    outcome
+}
+
+/// Why a round stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("no team server is set up")]
+    NotConnected,
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error(transparent)]
+    Local(#[from] CoreError),
+}
+
+fn round(
+    store: &Store,
+    transport: &mut dyn Transport,
+    sizes: Sizes,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Round, SyncError> {
+    let mut done = Round::default();
+    let waiting = status(store)?.ok_or(SyncError::NotConnected)?.pending;
+    let mut sent = 0i64;
+    loop {
+        let state = store.read(load)?.ok_or(SyncError::NotConnected)?;
+        let ops = sync::outbox(store, state.pushed_seq, sizes.push)?;
+        if ops.is_empty() {
+            break;
+        }
+        let batch = PushBatch {
+            client_id: state.client_id.clone(),
+            ops,
+        };
+        let answer = transport.push(&batch)?;
+        let settled = take_answer(store, &batch.ops, &answer, &mut done)?;
+        sent += settled as i64;
+        progress(Progress::Pushing {
+            done: sent.min(waiting),
+            of: waiting,
+        });
+        if answer.applied_through <= state.pushed_seq {
+            // The server settled nothing: it would answer the same again.
+            return Err(TransportError::Refused {
+                code: ErrorCode::Internal,
+                message: "the server settled none of the changes sent".into(),
+            }
+            .into());
+        }
+    }
+    loop {
+        let state = store.read(load)?.ok_or(SyncError::NotConnected)?;
+        let page = transport.changes(state.cursor, sizes.pull)?;
+        let received = sync::receive(store, &page.changes, page.server_clock, state.pushed_seq)?;
+        done.pulled += received.applied;
+        done.removed += received.removed;
+        store.write(|conn| {
+            diesel::update(sync_state::table)
+                .set(sync_state::cursor.eq(page.cursor))
+                .execute(conn)?;
+            Ok(())
+        })?;
+        progress(Progress::Pulling {
+            records: done.pulled,
+        });
+        if !page.more {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+/// Take a push answer: the server's version of records it settled
+/// otherwise, the conflicts to show, and the new pushed position, in one
+/// transaction. Returns how many operations were settled.
+fn take_answer(
+    store: &Store,
+    ops: &[PushOp],
+    answer: &PushAnswer,
+    done: &mut Round,
+) -> CoreResult<usize> {
+    // The records as the server keeps them, to show the winning values.
+    let current: std::collections::HashMap<String, Value> = answer
+        .current
+        .iter()
+        .filter_map(|change| match change {
+            Change::Lead(record) => Some((
+                record.id.to_string(),
+                serde_json::to_value(record).unwrap_or(Value::Null),
+            )),
+            Change::Gone { .. } => None,
+        })
+        .collect();
+    let now = store.now();
+    let mut conflicts = Vec::new();
+    for result in &answer.results {
+        let Some(op) = ops.iter().find(|op| op.seq == result.seq) else {
+            continue;
+        };
+        let theirs = current.get(&op.entity_id);
+        match &result.outcome {
+            Outcome::Applied | Outcome::AlreadyApplied => done.pushed += 1,
+            Outcome::Superseded { fields } => {
+                done.pushed += 1;
+                done.superseded += 1;
+                for field in fields {
+                    conflicts.push(NewConflict {
+                        entity: op.entity,
+                        entity_id: op.entity_id.clone(),
+                        field: Some(field.clone()),
+                        yours: op.fields.get(field).cloned().unwrap_or(Value::Null),
+                        winning: theirs
+                            .and_then(|t| t.get(field))
+                            .cloned()
+                            .unwrap_or(Value::Null),
+                        message: "a later change on the server won".into(),
+                    });
+                }
+            }
+            Outcome::Rejected(_) if !sync::SYNCED.contains(&op.entity) => {
+                done.not_synced_yet += 1;
+            }
+            Outcome::Rejected(refusal) => {
+                done.rejected += 1;
+                conflicts.push(NewConflict {
+                    entity: op.entity,
+                    entity_id: op.entity_id.clone(),
+                    field: None,
+                    yours: op.fields.clone(),
+                    winning: theirs.cloned().unwrap_or(Value::Null),
+                    message: refusal.message.clone(),
+                });
+            }
+        }
+    }
+    let settled = answer
+        .results
+        .iter()
+        .filter(|r| r.seq <= answer.applied_through)
+        .count();
+    store.write(|conn| {
+        diesel::update(sync_state::table.filter(sync_state::pushed_seq.lt(answer.applied_through)))
+            .set((
+                sync_state::pushed_seq.eq(answer.applied_through),
+                sync_state::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        for conflict in conflicts {
+            conflict.insert(conn, now)?;
+        }
+        Ok(())
+    })?;
+    // The server's versions of what it settled otherwise replace ours,
+    // except records changed here again since (those go in the next push).
+    sync::receive(
+        store,
+        &answer.current,
+        answer.server_clock,
+        answer.applied_through,
+    )?;
+    Ok(settled)
+}
+
+struct NewConflict {
+    entity: Entity,
+    entity_id: String,
+    field: Option<String>,
+    yours: Value,
+    winning: Value,
+    message: String,
+}
+
+impl NewConflict {
+    fn insert(self, conn: &mut SqliteConnection, now: Timestamp) -> CoreResult<()> {
+        diesel::insert_into(sync_conflicts::table)
+            .values((
+                sync_conflicts::id.eq(SyncConflictId::new()),
+                sync_conflicts::entity.eq(self.entity),
+                sync_conflicts::entity_id.eq(self.entity_id),
+                sync_conflicts::field.eq(self.field),
+                sync_conflicts::yours.eq(self.yours.to_string()),
+                sync_conflicts::winning.eq(self.winning.to_string()),
+                sync_conflicts::message.eq(self.message),
+                sync_conflicts::at.eq(now),
+                sync_conflicts::created_at.eq(now),
+                sync_conflicts::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+}
+
+/// A change of this desktop's user that the server settled otherwise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Conflict {
+    pub id: SyncConflictId,
+    pub entity: Entity,
+    pub entity_id: String,
+    /// `None`: the whole change was refused.
+    pub field: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub yours: Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub winning: Value,
+    pub message: String,
+    pub at: Timestamp,
+    pub reviewed: bool,
+}
+
+/// The conflicts to review, newest first (reviewed ones too when asked).
+pub fn conflicts(
+    store: &Store,
+    _actor: &Actor,
+    include_reviewed: bool,
+) -> CoreResult<Vec<Conflict>> {
+    store.read(|conn| {
+        let mut query = sync_conflicts::table
+            .select((
+                sync_conflicts::id,
+                sync_conflicts::entity,
+                sync_conflicts::entity_id,
+                sync_conflicts::field,
+                sync_conflicts::yours,
+                sync_conflicts::winning,
+                sync_conflicts::message,
+                sync_conflicts::at,
+                sync_conflicts::reviewed_at,
+            ))
+            .order((sync_conflicts::at.desc(), sync_conflicts::id.desc()))
+            .limit(500)
+            .into_boxed();
+        if !include_reviewed {
+            query = query.filter(sync_conflicts::reviewed_at.is_null());
+        }
+        #[allow(clippy::type_complexity)]
+        let rows: Vec<(
+            SyncConflictId,
+            Entity,
+            String,
+            Option<String>,
+            String,
+            String,
+            String,
+            Timestamp,
+            Option<Timestamp>,
+        )> = query.load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, entity, entity_id, field, yours, winning, message, at, reviewed_at)| {
+                    Conflict {
+                        id,
+                        entity,
+                        entity_id,
+                        field,
+                        yours: serde_json::from_str(&yours).unwrap_or(Value::Null),
+                        winning: serde_json::from_str(&winning).unwrap_or(Value::Null),
+                        message,
+                        at,
+                        reviewed: reviewed_at.is_some(),
+                    }
+                },
+            )
+            .collect())
+    })
+}
+
+/// Mark a conflict as seen.
+pub fn review(store: &Store, _actor: &Actor, id: SyncConflictId) -> CoreResult<()> {
+    let now = store.now();
+    store.write(|conn| {
+        let changed = diesel::update(sync_conflicts::table.filter(sync_conflicts::id.eq(id)))
+            .set((
+                sync_conflicts::reviewed_at.eq(now),
+                sync_conflicts::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        if changed == 0 {
+            return Err(CoreError::NotFound { entity: "conflict" });
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,227 @@
+//! A desktop's sync rounds (`replica`), over an in-process transport to a
+//! server store: what the sync indicator and the conflict list show.
+
+use crate::helpers::{TestDb, code};
+use leadlight_core::enquiries;
+use leadlight_core::leads::{self, LeadPatch};
+use leadlight_core::replica::{self, SyncError, Transport, TransportError};
+use leadlight_core::sync::{self, ChangesPage, PushAnswer, PushBatch};
+use leadlight_core::{Actor, ErrorCode, Role};
+
+/// The server, reached as `actor`; `down` makes every call fail.
+struct Direct<'a> {
+    server: &'a TestDb,
+    actor: Actor,
+    down: bool,
+}
+
+impl Transport for Direct<'_> {
+    fn push(&mut self, batch: &PushBatch) -> Result<PushAnswer, TransportError> {
+        if self.down {
+            return Err(TransportError::Offline("connection refused".into()));
+        }
+        sync::push(&self.server.store, &self.actor, batch.clone()).map_err(|e| {
+            TransportError::Refused {
+                code: e.code(),
+                message: e.to_string(),
+            }
+        })
+    }
+
+    fn changes(&mut self, since: i64, limit: i64) -> Result<ChangesPage, TransportError> {
+        if self.down {
+            return Err(TransportError::Offline("connection refused".into()));
+        }
+        sync::changes(&self.server.store, &self.actor, since, limit).map_err(|e| {
+            TransportError::Refused {
+                code: e.code(),
+                message: e.to_string(),
+            }
+        })
+    }
+}
+
+/// A new desktop for `actor`: an empty database of its own with the same
+/// accounts (as a copy of the server's before any lead), set up to sync.
+fn desktop(server: &TestDb, actor: &Actor) -> TestDb {
+    // As the team server does from its start.
+    sync::arbitrate(&server.store).unwrap();
+    let db = server.replica();
+    replica::connect(&db.store, "http://127.0.0.1:9/", actor.user_id).unwrap();
+    // The copy's journal is the server's own already.
+    let last = sync::outbox(&db.store, 0, 1_000_000)
+        .unwrap()
+        .last()
+        .map_or(0, |op| op.seq);
+    db.exec(&format!(
+        "UPDATE sync_state SET pushed_seq = {last}, cursor = {last}"
+    ));
+    db
+}
+
+fn round(desk: &TestDb, server: &TestDb, actor: &Actor) -> Result<replica::Round, SyncError> {
+    let mut transport = Direct {
+        server,
+        actor: *actor,
+        down: false,
+    };
+    replica::sync_once(&desk.store, &mut transport, &mut |_| {})
+}
+
+#[test]
+fn the_server_address_is_checked_and_another_user_starts_over() {
+    let server = TestDb::new();
+    let bob = server.user("Bob", Role::Agent);
+    let desk = server.replica();
+    assert_eq!(replica::status(&desk.store).unwrap(), None);
+    let refused = replica::connect(&desk.store, "ftp://server", bob.user_id).unwrap_err();
+    assert_eq!(refused.fields()[0].field, "server_url");
+    let first = replica::connect(&desk.store, "https://crm.example.com/", bob.user_id).unwrap();
+    assert_eq!(first.server_url, "https://crm.example.com");
+    let again = replica::connect(&desk.store, "https://crm.example.com", bob.user_id).unwrap();
+    assert_eq!(
+        again.client_id, first.client_id,
+        "same server and user keep their place"
+    );
+    let other =
+        replica::connect(&desk.store, "https://crm.example.com", server.admin.user_id).unwrap();
+    assert_ne!(other.client_id, first.client_id);
+    replica::disconnect(&desk.store).unwrap();
+    assert_eq!(replica::status(&desk.store).unwrap(), None);
+}
+
+#[test]
+fn offline_changes_wait_and_go_in_the_next_round() {
+    let server = TestDb::new();
+    let bob = server.user("Bob", Role::Agent);
+    let desk = desktop(&server, &bob);
+    let lead = desk.lead(&bob, "Made On A Plane");
+    let pending = replica::status(&desk.store).unwrap().unwrap().pending;
+    assert_eq!(pending, 2, "the lead and its 'created' activity");
+
+    let mut offline = Direct {
+        server: &server,
+        actor: bob,
+        down: true,
+    };
+    let failed = replica::sync_once(&desk.store, &mut offline, &mut |_| {}).unwrap_err();
+    assert!(matches!(
+        failed,
+        SyncError::Transport(TransportError::Offline(_))
+    ));
+    let status = replica::status(&desk.store).unwrap().unwrap();
+    assert_eq!(status.pending, 2, "a failed round loses nothing");
+    assert!(status.last_error.unwrap().contains("offline"));
+    assert!(leads::get(&server.store, &bob, lead.id).is_err());
+
+    let done = round(&desk, &server, &bob).unwrap();
+    assert_eq!(done.pushed, 1, "{done:?}");
+    assert_eq!(
+        done.not_synced_yet, 1,
+        "its activity waits for activities to sync"
+    );
+    assert_eq!(replica::conflicts(&desk.store, &bob, true).unwrap(), vec![]);
+    let status = replica::status(&desk.store).unwrap().unwrap();
+    assert_eq!(status.pending, 0);
+    assert_eq!(status.last_error, None);
+    assert!(status.last_success_at.is_some());
+    assert_eq!(
+        leads::get(&server.store, &bob, lead.id).unwrap().name,
+        "Made On A Plane"
+    );
+}
+
+/// Two Agents claim the same enquiry on their desktops; the one whose claim
+/// reaches the server second sees "already claimed by" the first in the
+/// conflict list, and the lead leaves their desktop.
+#[test]
+fn a_lost_claim_race_is_reverted_and_listed_as_a_conflict() {
+    let server = TestDb::new();
+    let bob = server.user("Bob", Role::Agent);
+    let cara = server.user("Cara", Role::Agent);
+    let bobs = desktop(&server, &bob);
+    let caras = desktop(&server, &cara);
+    let enquiry = enquiries::submit(
+        &server.store,
+        enquiries::Enquiry {
+            name: "Walk In".into(),
+            email: Some("walk.in@example.com".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    round(&bobs, &server, &bob).unwrap();
+    round(&caras, &server, &cara).unwrap();
+    enquiries::claim(&bobs.store, &bob, enquiry.lead_id).unwrap();
+    enquiries::claim(&caras.store, &cara, enquiry.lead_id).unwrap();
+
+    round(&caras, &server, &cara).unwrap();
+    let lost = round(&bobs, &server, &bob).unwrap();
+    assert_eq!(lost.rejected, 1, "{lost:?}");
+    let conflicts = replica::conflicts(&bobs.store, &bob, false).unwrap();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert!(
+        conflicts[0].message.contains("already claimed by Cara"),
+        "{}",
+        conflicts[0].message
+    );
+    assert_eq!(conflicts[0].entity_id, enquiry.lead_id.to_string());
+    assert_eq!(
+        code(leads::get(&bobs.store, &bob, enquiry.lead_id)),
+        ErrorCode::NotFound,
+        "Bob's claim is reverted: the lead is Cara's and leaves his desktop"
+    );
+    assert_eq!(
+        leads::get(&caras.store, &cara, enquiry.lead_id)
+            .unwrap()
+            .owner_id,
+        Some(cara.user_id)
+    );
+    assert_eq!(replica::status(&bobs.store).unwrap().unwrap().conflicts, 1);
+    replica::review(&bobs.store, &bob, conflicts[0].id).unwrap();
+    assert_eq!(replica::status(&bobs.store).unwrap().unwrap().conflicts, 0);
+    assert_eq!(
+        replica::conflicts(&bobs.store, &bob, true).unwrap().len(),
+        1
+    );
+}
+
+/// An edit a later edit on the server overrode is listed with both values.
+#[test]
+fn an_edit_overridden_by_a_later_one_lists_both_values() {
+    let server = TestDb::new();
+    let desk = desktop(&server, &server.admin);
+    let lead = server.lead(&server.admin, "Ada");
+    server.advance_minutes(1);
+    desk.advance_minutes(1);
+    round(&desk, &server, &server.admin).unwrap();
+    let rename = |db: &TestDb, name: &str| {
+        leads::update(
+            &db.store,
+            &db.admin,
+            lead.id,
+            LeadPatch {
+                name: Some(name.into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    };
+    rename(&desk, "Ada (desktop)");
+    server.advance_minutes(1);
+    desk.advance_minutes(1);
+    rename(&server, "Ada (server, later)");
+    let done = round(&desk, &server, &server.admin).unwrap();
+    assert_eq!(done.superseded, 1, "{done:?}");
+    let conflicts = replica::conflicts(&desk.store, &desk.admin, false).unwrap();
+    let name = conflicts
+        .iter()
+        .find(|c| c.field.as_deref() == Some("name"))
+        .unwrap_or_else(|| panic!("{conflicts:?}"));
+    assert_eq!(name.yours, "Ada (desktop)");
+    assert_eq!(name.winning, "Ada (server, later)");
+    assert_eq!(
+        leads::get(&desk.store, &desk.admin, lead.id).unwrap().name,
+        "Ada (server, later)"
+    );
+}
