@@ -9,6 +9,7 @@ use crate::schema::{change_journal, sync_clock};
 use crate::text_enum::text_enum;
 use crate::time::Timestamp;
 use diesel::prelude::*;
+use diesel::sqlite::Sqlite;
 use serde::Serialize;
 
 text_enum!(
@@ -45,6 +46,17 @@ struct NewEntry<'a> {
     actor_id: Option<UserId>,
     at: Timestamp,
     hlc: i64,
+    /// The client a received change came from; `None` for one made here.
+    origin: Option<&'a str>,
+}
+
+/// Entries made here (not received by sync) after `after_seq`: what a
+/// desktop still has to push.
+pub(crate) fn made_here_after(after_seq: i64) -> change_journal::BoxedQuery<'static, Sqlite> {
+    change_journal::table
+        .filter(change_journal::seq.gt(after_seq as i32))
+        .filter(change_journal::origin.is_null())
+        .into_boxed()
 }
 
 /// The latest clock made here (the last entry) or seen from elsewhere; the
@@ -85,6 +97,7 @@ pub(crate) fn record(
             actor_id: actor,
             at,
             hlc,
+            origin: None,
         })
         .execute(conn)?;
     Ok(())
@@ -105,16 +118,16 @@ pub(crate) fn record_received(
 ) -> CoreResult<()> {
     let fields = serde_json::to_string(fields).map_err(crate::error::CoreError::internal)?;
     diesel::insert_into(change_journal::table)
-        .values((
-            change_journal::entity.eq(entity),
-            change_journal::entity_id.eq(entity_id),
-            change_journal::op.eq(op),
-            change_journal::fields.eq(fields),
-            change_journal::actor_id.eq(actor),
-            change_journal::at.eq(hlc.wall()),
-            change_journal::hlc.eq(hlc.raw()),
-            change_journal::origin.eq(origin),
-        ))
+        .values(NewEntry {
+            entity,
+            entity_id,
+            op,
+            fields,
+            actor_id: actor,
+            at: hlc.wall(),
+            hlc: hlc.raw(),
+            origin: Some(origin),
+        })
         .execute(conn)?;
     Ok(())
 }

@@ -3,11 +3,11 @@
 //! simulation), and the conflicts its user may review. The server's side is
 //! [`crate::sync`]; docs/SYNC.md is the design.
 
-use crate::actor::Actor;
+use crate::actor::{Actor, Role};
 use crate::error::{CoreError, CoreResult, ErrorCode};
 use crate::ids::{SyncConflictId, UserId};
 use crate::journal::Entity;
-use crate::schema::{change_journal, sync_conflicts, sync_state};
+use crate::schema::{sync_conflicts, sync_state};
 use crate::store::Store;
 use crate::sync::{self, Change, ChangesPage, Outcome, PushAnswer, PushBatch, PushOp};
 use crate::time::Timestamp;
@@ -137,9 +137,7 @@ pub fn status(store: &Store) -> CoreResult<Option<SyncStatus>> {
         let Some(state) = load(conn)? else {
             return Ok(None);
         };
-        let pending: i64 = change_journal::table
-            .filter(change_journal::seq.gt(state.pushed_seq as i32))
-            .filter(change_journal::origin.is_null())
+        let pending: i64 = crate::journal::made_here_after(state.pushed_seq)
             .count()
             .get_result(conn)?;
         let conflicts: i64 = sync_conflicts::table
@@ -428,13 +426,25 @@ pub struct Conflict {
     pub reviewed: bool,
 }
 
+/// The conflicts are the changes of the user this desktop syncs as: theirs
+/// to review (and an Admin's, who looks after the installation).
+fn may_review(conn: &mut SqliteConnection, actor: &Actor) -> CoreResult<()> {
+    match load(conn)? {
+        Some(state) if state.user_id != actor.user_id && actor.role != Role::Admin => Err(
+            CoreError::Forbidden("sync conflicts are for the user this desktop syncs as".into()),
+        ),
+        _ => Ok(()),
+    }
+}
+
 /// The conflicts to review, newest first (reviewed ones too when asked).
 pub fn conflicts(
     store: &Store,
-    _actor: &Actor,
+    actor: &Actor,
     include_reviewed: bool,
 ) -> CoreResult<Vec<Conflict>> {
     store.read(|conn| {
+        may_review(conn, actor)?;
         let mut query = sync_conflicts::table
             .select((
                 sync_conflicts::id,
@@ -487,9 +497,10 @@ pub fn conflicts(
 }
 
 /// Mark a conflict as seen.
-pub fn review(store: &Store, _actor: &Actor, id: SyncConflictId) -> CoreResult<()> {
+pub fn review(store: &Store, actor: &Actor, id: SyncConflictId) -> CoreResult<()> {
     let now = store.now();
     store.write(|conn| {
+        may_review(conn, actor)?;
         let changed = diesel::update(sync_conflicts::table.filter(sync_conflicts::id.eq(id)))
             .set((
                 sync_conflicts::reviewed_at.eq(now),

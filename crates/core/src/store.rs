@@ -362,49 +362,41 @@ impl Store {
     /// As [`Store::write`], for one large transaction (an import): its
     /// commit leaves copying the log back into the database (the
     /// checkpoint, 1.8 s after a 100,000-row import at 1 M leads) to a
-    /// thread of its own instead of making the caller wait for it. The rows
-    /// are committed either way; until the copy is done, reads find them in
-    /// the log, and a write that ends meanwhile skips its own checkpoint
+    /// thread instead of making the caller wait for it. The rows are
+    /// committed either way; until the copy is done, reads find them in the
+    /// log, and a write that ends meanwhile skips its own checkpoint
     /// (SQLite's automatic one never waits for another).
+    ///
+    /// It runs on a connection of its own, not a pooled one, so turning the
+    /// automatic checkpoint off cannot outlive it; the thread takes that
+    /// connection over and closes it when done.
     pub(crate) fn write_bulk<T>(
         &self,
         f: impl FnOnce(&mut SqliteConnection) -> CoreResult<T>,
     ) -> CoreResult<T> {
-        let mut conn = self.pool.get()?;
-        let conn: &mut SqliteConnection = &mut conn;
+        let mut conn = SqliteConnection::establish(&self.path.to_string_lossy())
+            .map_err(crate::error::CoreError::internal)?;
+        ConnectionSetup
+            .on_acquire(&mut conn)
+            .map_err(crate::error::CoreError::internal)?;
         conn.batch_execute("PRAGMA wal_autocheckpoint = 0;")?;
         let outcome = conn.immediate_transaction(f);
         self.sessions.written();
-        conn.batch_execute(&format!(
-            "PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES};"
-        ))?;
         if outcome.is_ok() {
-            self.checkpoint_in_background();
+            let spawned = std::thread::Builder::new()
+                .name("leadlight-checkpoint".into())
+                .spawn(move || {
+                    // PASSIVE: copy what no reader still needs, wait for nobody.
+                    if let Err(e) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
+                        tracing::warn!(error = %e, "checkpoint after a bulk write");
+                    }
+                });
+            if let Err(e) = spawned {
+                // SQLite's automatic checkpoint at a later commit does it instead.
+                tracing::warn!(error = %e, "cannot start the checkpoint thread");
+            }
         }
         outcome
-    }
-
-    fn checkpoint_in_background(&self) {
-        // mode=rw: never create a file that has been removed meanwhile.
-        let url = format!("file:{}?mode=rw", self.path.display());
-        let spawned = std::thread::Builder::new()
-            .name("leadlight-checkpoint".into())
-            .spawn(move || {
-                let done = SqliteConnection::establish(&url)
-                    .map_err(|e| e.to_string())
-                    .and_then(|mut conn| {
-                        // PASSIVE: copy what no reader still needs, wait for nobody.
-                        conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);")
-                            .map_err(|e| e.to_string())
-                    });
-                if let Err(e) = done {
-                    tracing::warn!(error = %e, "checkpoint after a bulk write");
-                }
-            });
-        if let Err(e) = spawned {
-            // SQLite's automatic checkpoint at a later commit does it instead.
-            tracing::warn!(error = %e, "cannot start the checkpoint thread");
-        }
     }
 
     /// A pooled connection for bulk work (the demo generator) and diagnostics.

@@ -110,9 +110,7 @@ pub struct PushAnswer {
 /// first, at most `limit`: what a client pushes next.
 pub fn outbox(store: &Store, after_seq: i64, limit: i64) -> CoreResult<Vec<PushOp>> {
     store.read(|conn| {
-        let rows = change_journal::table
-            .filter(change_journal::seq.gt(after_seq as i32))
-            .filter(change_journal::origin.is_null())
+        let rows = journal::made_here_after(after_seq)
             .order(change_journal::seq.asc())
             .limit(limit)
             .select((
@@ -765,9 +763,7 @@ pub fn receive(
     pushed_seq: i64,
 ) -> CoreResult<Received> {
     store.write(|conn| {
-        let pending: std::collections::HashSet<String> = change_journal::table
-            .filter(change_journal::seq.gt(pushed_seq as i32))
-            .filter(change_journal::origin.is_null())
+        let pending: std::collections::HashSet<String> = journal::made_here_after(pushed_seq)
             .select(change_journal::entity_id)
             .distinct()
             .load::<String>(conn)?

@@ -4,7 +4,10 @@
 
 use diesel::prelude::*;
 use leadlight_core::clock::ManualClock;
-use leadlight_core::leads::{self, Lead, NewLead};
+use leadlight_core::enquiries;
+use leadlight_core::ids::LeadId;
+use leadlight_core::imports::{self, ImportReport};
+use leadlight_core::leads::{self, Lead, LeadPatch, NewLead};
 use leadlight_core::users::{self, NewUser};
 use leadlight_core::{Actor, CoreError, ErrorCode, Role, Store, Timestamp};
 use std::sync::Arc;
@@ -98,6 +101,48 @@ impl TestDb {
             },
         )
         .unwrap()
+    }
+
+    /// A lead from the public enquiry form ("Walk In"): unclaimed, in the pool.
+    pub fn walk_in(&self) -> LeadId {
+        enquiries::submit(
+            &self.store,
+            enquiries::Enquiry {
+                name: "Walk In".into(),
+                email: Some("walk.in@example.com".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .lead_id
+    }
+
+    /// Rename a lead as `actor`.
+    pub fn rename(&self, actor: &Actor, id: LeadId, name: &str) -> Lead {
+        leads::update(
+            &self.store,
+            actor,
+            id,
+            LeadPatch {
+                name: Some(name.into()),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    }
+
+    /// Import a CSV file as the Admin, with the mapping guessed from its
+    /// headers.
+    pub fn import(&self, file: &str) -> Result<ImportReport, CoreError> {
+        let mapping = imports::preview(file.as_bytes())?.mapping;
+        imports::import(
+            &self.store,
+            &self.admin,
+            file.as_bytes(),
+            "import.csv",
+            &mapping,
+            &mut |_, _| {},
+        )
     }
 
     pub fn at(&self, instant: &str) {

@@ -265,16 +265,7 @@ fn a_malformed_file_imports_nothing() {
 fn first_and_last_names_make_the_name() {
     let db = TestDb::new();
     let file = "First name,Surname,Stage\nKatherine,Johnson,qualified\n,Solo,new\n";
-    let preview = imports::preview(file.as_bytes()).unwrap();
-    let report = imports::import(
-        &db.store,
-        &db.admin,
-        file.as_bytes(),
-        "n.csv",
-        &preview.mapping,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let report = db.import(file).unwrap();
     assert_eq!(report.created, 2);
     let names: Vec<String> = leads::list(
         &db.store,
@@ -317,16 +308,7 @@ fn imported_leads_of_every_status_are_counted_and_uncounted() {
     let db = TestDb::new();
     let file =
         "Name,Status,Source\nWon One,converted,referral\nGone One,lost,ad\nFresh One,new,website\n";
-    let preview = imports::preview(file.as_bytes()).unwrap();
-    let report = imports::import(
-        &db.store,
-        &db.admin,
-        file.as_bytes(),
-        "s.csv",
-        &preview.mapping,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let report = db.import(file).unwrap();
     assert_eq!(report.created, 3, "{:?}", report.outcomes);
     assert_eq!(
         analytics::check_summaries(&db.store).unwrap(),
@@ -362,16 +344,7 @@ fn an_email_in_other_capitals_is_a_duplicate_of_a_lead_already_here() {
     .unwrap();
     let file =
         "Name,Email\nGrace Again,GRACE@Navy.Example.com\nKatherine Johnson,kj@nasa.example.gov\n";
-    let mapping = imports::preview(file.as_bytes()).unwrap().mapping;
-    let report = imports::import(
-        &db.store,
-        &db.admin,
-        file.as_bytes(),
-        "c.csv",
-        &mapping,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let report = db.import(file).unwrap();
     assert_eq!(
         (report.created, report.duplicates),
         (1, 1),
@@ -392,36 +365,19 @@ fn an_import_leaves_the_search_index_merging_as_it_found_it() {
         ))
     };
     let file = "Name,Notes\nFirst Importee,fine\nSecond Importee,boom\n";
-    let preview = imports::preview(file.as_bytes()).unwrap();
     // A note the database refuses: the import fails after writing leads.
     db.exec(
         "CREATE TRIGGER refuse_boom BEFORE INSERT ON notes WHEN new.body = 'boom'
          BEGIN SELECT RAISE(ABORT, 'refused'); END;",
     );
     let before = db.snapshot();
-    imports::import(
-        &db.store,
-        &db.admin,
-        file.as_bytes(),
-        "f.csv",
-        &preview.mapping,
-        &mut |_, _| {},
-    )
-    .unwrap_err();
+    db.import(file).unwrap_err();
     assert_eq!(db.snapshot(), before);
     assert_eq!(db.count("leads_fts_config WHERE k = 'automerge'"), 0);
     assert_eq!(found(&db, "importee"), 0);
 
     db.exec("DROP TRIGGER refuse_boom;");
-    let report = imports::import(
-        &db.store,
-        &db.admin,
-        file.as_bytes(),
-        "f.csv",
-        &preview.mapping,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let report = db.import(file).unwrap();
     assert_eq!(report.created, 2);
     assert_eq!(merging(&db, 0), 0);
     assert_eq!(merging(&db, 4), 1, "FTS5's default merging is back");

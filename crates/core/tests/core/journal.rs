@@ -1,7 +1,6 @@
 use crate::helpers::TestDb;
 use diesel::connection::SimpleConnection;
 use leadlight_core::hlc::Hlc;
-use leadlight_core::imports;
 use leadlight_core::journal;
 use leadlight_core::leads::{self, NewLead};
 
@@ -29,16 +28,7 @@ fn journal_clocks_increase_and_come_after_what_was_seen() {
     leads::create(&db.store, &db.admin, lead("One")).unwrap();
     leads::create(&db.store, &db.admin, lead("Two")).unwrap();
     let file = "Name\nThree\nFour\nFive\n";
-    let preview = imports::preview(file.as_bytes()).unwrap();
-    imports::import(
-        &db.store,
-        &db.admin,
-        file.as_bytes(),
-        "f.csv",
-        &preview.mapping,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    db.import(file).unwrap();
     let made = clocks(&db);
     assert!(made.len() >= 10, "{made:?}");
     assert!(

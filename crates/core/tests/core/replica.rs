@@ -3,7 +3,7 @@
 
 use crate::helpers::{TestDb, code};
 use leadlight_core::enquiries;
-use leadlight_core::leads::{self, LeadPatch};
+use leadlight_core::leads;
 use leadlight_core::replica::{self, SyncError, Transport, TransportError};
 use leadlight_core::sync::{self, ChangesPage, PushAnswer, PushBatch};
 use leadlight_core::{Actor, ErrorCode, Role};
@@ -141,19 +141,11 @@ fn a_lost_claim_race_is_reverted_and_listed_as_a_conflict() {
     let cara = server.user("Cara", Role::Agent);
     let bobs = desktop(&server, &bob);
     let caras = desktop(&server, &cara);
-    let enquiry = enquiries::submit(
-        &server.store,
-        enquiries::Enquiry {
-            name: "Walk In".into(),
-            email: Some("walk.in@example.com".into()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let walk_in = server.walk_in();
     round(&bobs, &server, &bob).unwrap();
     round(&caras, &server, &cara).unwrap();
-    enquiries::claim(&bobs.store, &bob, enquiry.lead_id).unwrap();
-    enquiries::claim(&caras.store, &cara, enquiry.lead_id).unwrap();
+    enquiries::claim(&bobs.store, &bob, walk_in).unwrap();
+    enquiries::claim(&caras.store, &cara, walk_in).unwrap();
 
     round(&caras, &server, &cara).unwrap();
     let lost = round(&bobs, &server, &bob).unwrap();
@@ -165,19 +157,26 @@ fn a_lost_claim_race_is_reverted_and_listed_as_a_conflict() {
         "{}",
         conflicts[0].message
     );
-    assert_eq!(conflicts[0].entity_id, enquiry.lead_id.to_string());
+    assert_eq!(conflicts[0].entity_id, walk_in.to_string());
     assert_eq!(
-        code(leads::get(&bobs.store, &bob, enquiry.lead_id)),
+        code(leads::get(&bobs.store, &bob, walk_in)),
         ErrorCode::NotFound,
         "Bob's claim is reverted: the lead is Cara's and leaves his desktop"
     );
     assert_eq!(
-        leads::get(&caras.store, &cara, enquiry.lead_id)
-            .unwrap()
-            .owner_id,
+        leads::get(&caras.store, &cara, walk_in).unwrap().owner_id,
         Some(cara.user_id)
     );
     assert_eq!(replica::status(&bobs.store).unwrap().unwrap().conflicts, 1);
+    // Bob's to review: Cara signed in on his desktop may not.
+    assert_eq!(
+        code(replica::conflicts(&bobs.store, &cara, false)),
+        ErrorCode::Forbidden
+    );
+    assert_eq!(
+        code(replica::review(&bobs.store, &cara, conflicts[0].id)),
+        ErrorCode::Forbidden
+    );
     replica::review(&bobs.store, &bob, conflicts[0].id).unwrap();
     assert_eq!(replica::status(&bobs.store).unwrap().unwrap().conflicts, 0);
     assert_eq!(
@@ -195,22 +194,10 @@ fn an_edit_overridden_by_a_later_one_lists_both_values() {
     server.advance_minutes(1);
     desk.advance_minutes(1);
     round(&desk, &server, &server.admin).unwrap();
-    let rename = |db: &TestDb, name: &str| {
-        leads::update(
-            &db.store,
-            &db.admin,
-            lead.id,
-            LeadPatch {
-                name: Some(name.into()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    };
-    rename(&desk, "Ada (desktop)");
+    desk.rename(&desk.admin, lead.id, "Ada (desktop)");
     server.advance_minutes(1);
     desk.advance_minutes(1);
-    rename(&server, "Ada (server, later)");
+    server.rename(&server.admin, lead.id, "Ada (server, later)");
     let done = round(&desk, &server, &server.admin).unwrap();
     assert_eq!(done.superseded, 1, "{done:?}");
     let conflicts = replica::conflicts(&desk.store, &desk.admin, false).unwrap();

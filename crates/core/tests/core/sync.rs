@@ -179,16 +179,7 @@ fn an_agent_cannot_push_a_change_to_someone_elses_lead_and_the_rest_applies() {
     let caras = server.lead(&cara, "Cara's lead");
     let mut desk = Desktop::of(&server, CLIENT_A);
     // Bob's desktop, tampered with: it edits Cara's lead, then makes its own.
-    leads::update(
-        &desk.db.store,
-        &desk.db.admin,
-        caras.id,
-        LeadPatch {
-            name: Some("Stolen".into()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    desk.db.rename(&desk.db.admin, caras.id, "Stolen");
     let mine = leads::create(&desk.db.store, &bob, new_lead("Bobsown")).unwrap();
     let batch = desk.batch();
     let answer = desk.push(&server, &bob);
@@ -224,18 +215,10 @@ fn a_claim_pushed_after_someone_else_claimed_is_rejected_with_who() {
     let server = TestDb::new();
     let bob = server.user("Bob", Role::Agent);
     let cara = server.user("Cara", Role::Agent);
-    let enquiry = enquiries::submit(
-        &server.store,
-        enquiries::Enquiry {
-            name: "Walk In".into(),
-            email: Some("walk.in@example.com".into()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let walk_in = server.walk_in();
     let mut desk = Desktop::of(&server, CLIENT_A);
-    enquiries::claim(&desk.db.store, &bob, enquiry.lead_id).unwrap();
-    enquiries::claim(&server.store, &cara, enquiry.lead_id).unwrap();
+    enquiries::claim(&desk.db.store, &bob, walk_in).unwrap();
+    enquiries::claim(&server.store, &cara, walk_in).unwrap();
     let batch = desk.batch();
     let answer = desk.push(&server, &bob);
     let claim = batch
@@ -257,7 +240,7 @@ fn a_claim_pushed_after_someone_else_claimed_is_rejected_with_who() {
         other => panic!("{other:?}"),
     }
     assert_eq!(
-        leads::get(&server.store, &server.admin, enquiry.lead_id)
+        leads::get(&server.store, &server.admin, walk_in)
             .unwrap()
             .owner_id,
         Some(cara.user_id)
@@ -309,15 +292,7 @@ fn server_changes_reach_a_desktop_scoped_to_its_agent_and_leave_when_reassigned(
     let mut desk = Desktop::of(&server, CLIENT_A);
     let bobs = server.lead(&bob, "Bob's customer");
     let caras = server.lead(&cara, "Cara's customer");
-    let walk_in = enquiries::submit(
-        &server.store,
-        enquiries::Enquiry {
-            name: "Walk In".into(),
-            email: Some("walk.in@example.com".into()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let walk_in = server.walk_in();
 
     let page = sync::changes(&server.store, &bob, desk.cursor, 100).unwrap();
     let sent: Vec<String> = page
@@ -340,7 +315,7 @@ fn server_changes_reach_a_desktop_scoped_to_its_agent_and_leave_when_reassigned(
     assert_eq!(here.name, "Bob's customer");
     assert_eq!(here.created_at, bobs.created_at);
     assert_eq!(
-        leads::get(&desk.db.store, &desk.db.admin, walk_in.lead_id)
+        leads::get(&desk.db.store, &desk.db.admin, walk_in)
             .unwrap()
             .owner_id,
         None
@@ -371,16 +346,7 @@ fn a_pull_leaves_unpushed_local_changes_alone_and_both_edits_meet() {
     let server = TestDb::new();
     let lead = server.lead(&server.admin, "Ada");
     let mut desk = Desktop::of(&server, CLIENT_A);
-    leads::update(
-        &desk.db.store,
-        &desk.db.admin,
-        lead.id,
-        LeadPatch {
-            name: Some("Ada Lovelace".into()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    desk.db.rename(&desk.db.admin, lead.id, "Ada Lovelace");
     leads::update(
         &server.store,
         &server.admin,
@@ -483,16 +449,7 @@ fn the_server_clock_moves_on_past_older_pushed_changes() {
         },
     )
     .unwrap();
-    leads::update(
-        &server.store,
-        &server.admin,
-        lead.id,
-        LeadPatch {
-            name: Some("Ada L".into()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    server.rename(&server.admin, lead.id, "Ada L");
     let after = *own(&server).last().unwrap();
     assert!(after > before, "{after} after {before}");
 }

@@ -7,13 +7,7 @@ use serde_json::json;
 #[tokio::test]
 async fn an_enquiry_becomes_an_unclaimed_lead_that_one_agent_claims() {
     let server = Server::start();
-    let admin = server.account("Ada", "ada@example.com").await;
-    let alan = server
-        .member(&admin, "Alan", "alan@example.com", "agent")
-        .await;
-    let bea = server
-        .member(&admin, "Bea", "bea@example.com", "agent")
-        .await;
+    let (_admin, alan, bea) = server.team().await;
 
     let (status, receipt) = json_of(
         server

@@ -108,6 +108,17 @@ impl Server {
         self.sign_in(email, password).await
     }
 
+    /// The team most tests need: Ada, who registered first (the Admin), and
+    /// two Agents she added, Alan and Bea; all signed in.
+    pub async fn team(&self) -> (User, User, User) {
+        let admin = self.account("Ada", "ada@example.com").await;
+        let alan = self
+            .member(&admin, "Alan", "alan@example.com", "agent")
+            .await;
+        let bea = self.member(&admin, "Bea", "bea@example.com", "agent").await;
+        (admin, alan, bea)
+    }
+
     /// An account made by `admin` with `role`, signed in.
     pub async fn member(&self, admin: &User, name: &str, email: &str, role: &str) -> User {
         let password = "another long password";

@@ -8,13 +8,7 @@ use serde_json::json;
 #[tokio::test]
 async fn an_agent_gets_404_for_another_agents_lead_and_403_on_users() {
     let server = Server::start();
-    let admin = server.account("Ada", "ada@example.com").await;
-    let alan = server
-        .member(&admin, "Alan", "alan@example.com", "agent")
-        .await;
-    let bea = server
-        .member(&admin, "Bea", "bea@example.com", "agent")
-        .await;
+    let (admin, alan, bea) = server.team().await;
     let manager = server
         .member(&admin, "Mia", "mia@example.com", "manager")
         .await;

@@ -24,13 +24,7 @@ fn op(seq: i64, kind: &str, lead: &str, fields: Value) -> Value {
 #[tokio::test]
 async fn a_desktop_pushes_its_changes_once_and_only_what_it_may() {
     let server = Server::start();
-    let admin = server.account("Ada", "ada@example.com").await;
-    let alan = server
-        .member(&admin, "Alan", "alan@example.com", "agent")
-        .await;
-    let bea = server
-        .member(&admin, "Bea", "bea@example.com", "agent")
-        .await;
+    let (_admin, alan, bea) = server.team().await;
     let beas = server
         .lead(
             &bea,
