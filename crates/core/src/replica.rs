@@ -306,7 +306,7 @@ fn take_answer(
                 record.id.to_string(),
                 serde_json::to_value(record).unwrap_or(Value::Null),
             )),
-            Change::Gone { .. } => None,
+            Change::User(_) | Change::Gone { .. } => None,
         })
         .collect();
     let now = store.now();

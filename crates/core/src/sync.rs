@@ -14,6 +14,7 @@ use crate::journal::{self, Entity, Op};
 use crate::leads::{self, LeadChanges, LeadRow, LeadSource, LeadStatus, NewLeadRow};
 use crate::schema::{
     change_journal, leads as leads_table, sync_clients, sync_clock, sync_field_clocks, sync_held,
+    users,
 };
 use crate::store::Store;
 use crate::time::Timestamp;
@@ -599,6 +600,9 @@ pub use crate::leads::LeadRow as LeadRecord;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
+    /// A member of the team as others see them (no password): every desktop
+    /// gets them all, as lead owners and activity authors name them.
+    User(crate::users::User),
     /// The lead as it is now.
     Lead(LeadRecord),
     /// The record left the user's sight: remove it (and what hangs off it).
@@ -671,14 +675,34 @@ pub fn changes(store: &Store, actor: &Actor, since: i64, limit: i64) -> CoreResu
         let mut seen = std::collections::HashSet::new();
         let mut changes = Vec::new();
         for (_, entity, id) in &entries {
-            if *entity != Entity::Lead || !seen.insert(id.clone()) {
+            if !seen.insert((*entity, id.clone())) {
                 continue;
             }
-            let Ok(lead_id) = LeadId::parse(id) else {
-                continue;
-            };
-            if let Some(change) = lead_as_seen(conn, actor, lead_id, false)? {
-                changes.push(change);
+            match entity {
+                Entity::User => {
+                    if let Ok(user_id) = UserId::parse(id)
+                        && let Some(user) = user_record(conn, user_id)?
+                    {
+                        changes.push(Change::User(user));
+                    }
+                }
+                Entity::Lead => {
+                    let Ok(lead_id) = LeadId::parse(id) else {
+                        continue;
+                    };
+                    let change = lead_as_seen(conn, actor, lead_id, false)?;
+                    // Its owner first: a desktop that joined after the
+                    // owner's account was made has not been sent them yet.
+                    if let Some(Change::Lead(lead)) = &change
+                        && let Some(owner) = lead.owner_id
+                        && seen.insert((Entity::User, owner.to_string()))
+                        && let Some(user) = user_record(conn, owner)?
+                    {
+                        changes.push(Change::User(user));
+                    }
+                    changes.extend(change);
+                }
+                _ => {}
             }
         }
         Ok(ChangesPage {
@@ -731,6 +755,15 @@ fn lead_as_seen(
     }
 }
 
+fn user_record(conn: &mut SqliteConnection, id: UserId) -> CoreResult<Option<crate::users::User>> {
+    Ok(users::table
+        .filter(users::id.eq(id))
+        .filter(users::deleted_at.is_null())
+        .select(crate::users::User::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// Remember that `actor`'s desktops hold the lead.
 fn hold(conn: &mut SqliteConnection, actor: &Actor, id: &str) -> CoreResult<()> {
     diesel::insert_or_ignore_into(sync_held::table)
@@ -746,6 +779,8 @@ fn hold(conn: &mut SqliteConnection, actor: &Actor, id: &str) -> CoreResult<()> 
 /// What a client did with a page of changes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Received {
+    /// Team members written (new or changed).
+    pub users: usize,
     pub applied: usize,
     pub removed: usize,
     /// Records with changes of this client's own still waiting to be pushed:
@@ -772,6 +807,10 @@ pub fn receive(
         let mut received = Received::default();
         for change in changes {
             match change {
+                Change::User(user) => {
+                    put_user(conn, user)?;
+                    received.users += 1;
+                }
                 Change::Lead(record) if pending.contains(&record.id.to_string()) => {
                     received.deferred += 1;
                 }
@@ -801,6 +840,34 @@ pub fn receive(
             .execute(conn)?;
         Ok(received)
     })
+}
+
+/// Write a team member as the server has them. A new one has no password
+/// here: they cannot sign in on this desktop with it (only the desktop's own
+/// user, who signed in to the server from it, can).
+fn put_user(conn: &mut SqliteConnection, user: &crate::users::User) -> CoreResult<()> {
+    diesel::insert_into(users::table)
+        .values((
+            users::id.eq(user.id),
+            users::name.eq(&user.name),
+            users::email.eq(&user.email),
+            users::role.eq(user.role),
+            users::time_zone.eq(&user.time_zone),
+            users::deactivated_at.eq(user.deactivated_at),
+            users::created_at.eq(user.created_at),
+            users::updated_at.eq(user.updated_at),
+        ))
+        .on_conflict(users::id)
+        .do_update()
+        .set((
+            users::name.eq(&user.name),
+            users::email.eq(&user.email),
+            users::role.eq(user.role),
+            users::deactivated_at.eq(user.deactivated_at),
+            users::updated_at.eq(user.updated_at),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Write a lead as the server has it (its search index and the dashboard's

@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// A user as others see them (never the password hash).
-#[derive(Debug, Clone, PartialEq, Serialize, Queryable, Selectable)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Queryable, Selectable)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[diesel(table_name = users)]
 pub struct User {

@@ -6,7 +6,7 @@ use leadlight_core::enquiries;
 use leadlight_core::leads;
 use leadlight_core::replica::{self, SyncError, Transport, TransportError};
 use leadlight_core::sync::{self, ChangesPage, PushAnswer, PushBatch};
-use leadlight_core::{Actor, ErrorCode, Role};
+use leadlight_core::{Actor, ErrorCode, Role, Store};
 
 /// The server, reached as `actor`; `down` makes every call fail.
 struct Direct<'a> {
@@ -211,4 +211,58 @@ fn an_edit_overridden_by_a_later_one_lists_both_values() {
         leads::get(&desk.store, &desk.admin, lead.id).unwrap().name,
         "Ada (server, later)"
     );
+}
+
+/// A desktop with an empty database syncing for the first time gets the
+/// team (so leads show their owners) and the leads its user may see, and
+/// reports progress as it goes.
+#[test]
+fn a_new_desktop_gets_the_team_and_the_leads_its_user_may_see() {
+    let server = TestDb::new();
+    sync::arbitrate(&server.store).unwrap();
+    let bob = server.user("Bob", Role::Agent);
+    let cara = server.user("Cara", Role::Agent);
+    server.lead(&bob, "Bob's lead");
+    server.lead(&cara, "Cara's lead");
+    let walk_in = server.walk_in();
+
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = Store::open(dir.path().join("new-desktop.sqlite3")).unwrap();
+    replica::connect(&fresh, "http://127.0.0.1:9", bob.user_id).unwrap();
+    let mut transport = Direct {
+        server: &server,
+        actor: bob,
+        down: false,
+    };
+    let mut progress = Vec::new();
+    let done = replica::sync_with(
+        &fresh,
+        &mut transport,
+        replica::Sizes { push: 500, pull: 2 },
+        &mut |p| progress.push(p),
+    )
+    .unwrap();
+    assert_eq!(done.pulled, 2, "{done:?}");
+    let mut held: Vec<(String, Option<String>)> =
+        leads::list(&fresh, &bob, leads::LeadQuery::default())
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|l| (l.name, l.owner_name))
+            .collect();
+    held.sort();
+    assert_eq!(held, [("Bob's lead".to_owned(), Some("Bob".to_owned()))]);
+    // The pool comes too, for him to claim.
+    let pool = enquiries::unclaimed(&fresh, &bob, Default::default()).unwrap();
+    assert_eq!(
+        pool.items.iter().map(|l| l.id).collect::<Vec<_>>(),
+        [walk_in]
+    );
+    assert!(progress.len() > 2, "a page at a time: {progress:?}");
+    assert!(matches!(
+        progress.last(),
+        Some(replica::Progress::Pulling { records: 2 })
+    ));
+    // Nothing pulled is pushed back.
+    assert_eq!(replica::status(&fresh).unwrap().unwrap().pending, 0);
 }

@@ -66,18 +66,31 @@ async fn a_desktop_pushes_its_changes_once_and_only_what_it_may() {
         .await;
     assert_eq!(theirs["lead"]["name"], "Bea's lead");
 
-    // Bea's desktop pulls: her own lead, not Alan's.
+    // Bea's desktop pulls: the team (lead owners are named) and her own
+    // lead, not Alan's.
     let (status, page) = server
         .call(Method::GET, "/api/sync/changes?since=0", &bea, None)
         .await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    let names: Vec<&str> = page["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["Bea's lead"]);
+    let names = |kind: &str| -> Vec<String> {
+        page["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["kind"] == kind)
+            .map(|c| c["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names("lead"), ["Bea's lead"]);
+    assert_eq!(names("user"), ["Ada", "Alan", "Bea"]);
+    assert!(
+        page["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c.get("password_hash").is_none()),
+        "{page}"
+    );
     assert!(page["cursor"].as_i64().unwrap() > 0);
     let (status, error) = server
         .call(Method::GET, "/api/sync/changes?since=-1", &bea, None)
