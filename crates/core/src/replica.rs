@@ -11,6 +11,7 @@ use crate::schema::{sync_conflicts, sync_state};
 use crate::store::Store;
 use crate::sync::{self, Change, ChangesPage, Outcome, PushAnswer, PushBatch, PushOp};
 use crate::time::Timestamp;
+use crate::users::User;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -78,11 +79,14 @@ pub struct SyncStatus {
     pub conflicts: i64,
 }
 
-/// Set this desktop up to sync with `server_url` as the server's user
-/// `user_id`. The same server and user keep their place; another server or
-/// user starts over with a new client id (the server binds a client id to one
-/// user), pushing everything made here and pulling from the start.
-pub fn connect(store: &Store, server_url: &str, user_id: UserId) -> CoreResult<SyncStatus> {
+/// Set this desktop up to sync with `server_url` as `user`, the server's
+/// user it signed in as (written here as the server has them, so the desktop
+/// can work as them before its first round). The same server and user keep
+/// their place; another server or user starts over with a new client id (the
+/// server binds a client id to one user), pushing everything made here and
+/// pulling from the start.
+pub fn connect(store: &Store, server_url: &str, user: &User) -> CoreResult<SyncStatus> {
+    let user_id = user.id;
     let url = server_url.trim().trim_end_matches('/');
     if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
         return Err(CoreError::invalid(
@@ -92,6 +96,7 @@ pub fn connect(store: &Store, server_url: &str, user_id: UserId) -> CoreResult<S
     }
     let now = store.now();
     store.write(|conn| {
+        sync::put_user(conn, user)?;
         let current = load(conn)?;
         let same = current
             .as_ref()

@@ -845,7 +845,7 @@ pub fn receive(
 /// Write a team member as the server has them. A new one has no password
 /// here: they cannot sign in on this desktop with it (only the desktop's own
 /// user, who signed in to the server from it, can).
-fn put_user(conn: &mut SqliteConnection, user: &crate::users::User) -> CoreResult<()> {
+pub(crate) fn put_user(conn: &mut SqliteConnection, user: &crate::users::User) -> CoreResult<()> {
     diesel::insert_into(users::table)
         .values((
             users::id.eq(user.id),

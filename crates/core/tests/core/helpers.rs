@@ -117,6 +117,11 @@ impl TestDb {
         .lead_id
     }
 
+    /// The user behind `actor`, as others see them.
+    pub fn profile(&self, actor: &Actor) -> users::User {
+        users::get(&self.store, &self.admin, actor.user_id).unwrap()
+    }
+
     /// Rename a lead as `actor`.
     pub fn rename(&self, actor: &Actor, id: LeadId, name: &str) -> Lead {
         leads::update(

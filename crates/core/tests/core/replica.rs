@@ -47,7 +47,7 @@ fn desktop(server: &TestDb, actor: &Actor) -> TestDb {
     // As the team server does from its start.
     sync::arbitrate(&server.store).unwrap();
     let db = server.replica();
-    replica::connect(&db.store, "http://127.0.0.1:9/", actor.user_id).unwrap();
+    replica::connect(&db.store, "http://127.0.0.1:9/", &server.profile(actor)).unwrap();
     // The copy's journal is the server's own already.
     let last = sync::outbox(&db.store, 0, 1_000_000)
         .unwrap()
@@ -74,17 +74,31 @@ fn the_server_address_is_checked_and_another_user_starts_over() {
     let bob = server.user("Bob", Role::Agent);
     let desk = server.replica();
     assert_eq!(replica::status(&desk.store).unwrap(), None);
-    let refused = replica::connect(&desk.store, "ftp://server", bob.user_id).unwrap_err();
+    let refused = replica::connect(&desk.store, "ftp://server", &server.profile(&bob)).unwrap_err();
     assert_eq!(refused.fields()[0].field, "server_url");
-    let first = replica::connect(&desk.store, "https://crm.example.com/", bob.user_id).unwrap();
+    let first = replica::connect(
+        &desk.store,
+        "https://crm.example.com/",
+        &server.profile(&bob),
+    )
+    .unwrap();
     assert_eq!(first.server_url, "https://crm.example.com");
-    let again = replica::connect(&desk.store, "https://crm.example.com", bob.user_id).unwrap();
+    let again = replica::connect(
+        &desk.store,
+        "https://crm.example.com",
+        &server.profile(&bob),
+    )
+    .unwrap();
     assert_eq!(
         again.client_id, first.client_id,
         "same server and user keep their place"
     );
-    let other =
-        replica::connect(&desk.store, "https://crm.example.com", server.admin.user_id).unwrap();
+    let other = replica::connect(
+        &desk.store,
+        "https://crm.example.com",
+        &server.profile(&server.admin),
+    )
+    .unwrap();
     assert_ne!(other.client_id, first.client_id);
     replica::disconnect(&desk.store).unwrap();
     assert_eq!(replica::status(&desk.store).unwrap(), None);
@@ -228,7 +242,7 @@ fn a_new_desktop_gets_the_team_and_the_leads_its_user_may_see() {
 
     let dir = tempfile::tempdir().unwrap();
     let fresh = Store::open(dir.path().join("new-desktop.sqlite3")).unwrap();
-    replica::connect(&fresh, "http://127.0.0.1:9", bob.user_id).unwrap();
+    replica::connect(&fresh, "http://127.0.0.1:9", &server.profile(&bob)).unwrap();
     let mut transport = Direct {
         server: &server,
         actor: bob,

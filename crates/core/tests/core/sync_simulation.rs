@@ -170,7 +170,8 @@ impl Run {
             .iter()
             .map(|actor| {
                 let db = server.replica();
-                replica::connect(&db.store, "http://server.example", actor.user_id).unwrap();
+                replica::connect(&db.store, "http://server.example", &server.profile(actor))
+                    .unwrap();
                 // A copy of the server: its journal is the server's already.
                 db.exec(&format!(
                     "UPDATE sync_state SET pushed_seq = {start}, cursor = {start}"

@@ -25,9 +25,14 @@ pub struct NewStatus {
     pub status: String,
 }
 
+/// Required, and nothing else: a body without `owner` (a misspelt key) must
+/// not read as null and send the lead back to the pool.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Owner {
     /// The new owner; null returns the lead to the unclaimed pool.
+    #[serde(deserialize_with = "Option::deserialize")]
+    #[schema(required = true)]
     pub owner: Option<UserId>,
 }
 

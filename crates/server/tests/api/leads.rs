@@ -218,6 +218,20 @@ async fn assigning_moves_a_lead_to_an_agent() {
     let path = format!("/api/leads/{}", lead["id"].as_str().unwrap());
     let (status, before) = server.call(Method::GET, &path, &alan, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{before}");
+    // A misspelt key is refused, not read as "back to the pool".
+    for body in [json!({ "owner_id": alan.id }), json!({})] {
+        let (status, error) = server
+            .call(Method::PUT, &format!("{path}/assign"), &admin, Some(body))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+        assert!(
+            error["message"].as_str().unwrap().contains("owner"),
+            "{error}"
+        );
+    }
+    let (status, kept) = server.call(Method::GET, &path, &admin, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(kept["lead"]["owner_id"], admin.id.as_str());
     let (status, moved) = server
         .call(
             Method::PUT,

@@ -13,6 +13,7 @@ mod limits;
 mod openapi;
 mod roles;
 mod sync;
+mod sync_e2e;
 mod work;
 
 use reqwest::{Method, Response, StatusCode};

@@ -1,0 +1,219 @@
+//! Sync end to end: the real server process, and two desktops (each its own
+//! SQLite file) signing in and syncing over HTTP with the desktop's own
+//! transport (`leadlight-sync-client`) and rounds (`core::replica`).
+
+use crate::Server;
+use leadlight_core::enquiries;
+use leadlight_core::leads::{self, LeadPatch, NewLead};
+use leadlight_core::replica::{self, Round};
+use leadlight_core::{Actor, Store};
+use leadlight_sync_client::HttpTransport;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+/// A desktop: its own database, signed in to the server as one user.
+struct Desk {
+    store: Store,
+    actor: Actor,
+    transport: HttpTransport,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Desk {
+    fn sign_in(url: &str, email: &str, password: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("desktop.sqlite3")).unwrap();
+        let (transport, signed_in) = HttpTransport::sign_in(url, email, password).unwrap();
+        replica::connect(&store, url, &signed_in.user).unwrap();
+        Self {
+            store,
+            actor: Actor::new(signed_in.user.id, signed_in.user.role),
+            transport,
+            url: url.to_owned(),
+            _dir: dir,
+        }
+    }
+
+    fn sync(&mut self) -> Round {
+        replica::sync_once(&self.store, &mut self.transport, &mut |_| {}).unwrap()
+    }
+
+    fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = leads::list(&self.store, &self.actor, Default::default())
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|l| l.name)
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+/// Run desktop work off the async test's threads (the transport blocks).
+async fn on_desk<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(f).await.unwrap()
+}
+
+#[tokio::test]
+async fn two_desktops_sync_through_the_server_and_a_lost_claim_is_reverted() {
+    let server = Server::start();
+    let (admin, alan, bea) = server.team().await;
+    let url = server.url.clone();
+    let password = "another long password";
+
+    // A visitor's enquiry: an unclaimed lead both Agents may claim.
+    let (status, receipt) = crate::json_of(
+        server
+            .send(
+                Method::POST,
+                "/api/enquiries",
+                None,
+                Some(json!({ "name": "Walk In", "email": "walk.in@example.com" })),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{receipt}");
+    let walk_in: leadlight_core::ids::LeadId =
+        serde_json::from_value(receipt["lead_id"].clone()).unwrap();
+
+    // Both desktops start empty and take what their user may see.
+    let (alans, beas) = on_desk({
+        let url = url.clone();
+        move || {
+            let mut alans = Desk::sign_in(&url, "alan@example.com", password);
+            let mut beas = Desk::sign_in(&url, "bea@example.com", password);
+            let first = alans.sync();
+            assert_eq!(first.pulled, 1, "the walk-in: {first:?}");
+            beas.sync();
+            (alans, beas)
+        }
+    })
+    .await;
+
+    // Offline, both claim it; Bea also renames it. Alan makes a lead.
+    let (alans, beas) = on_desk(move || {
+        enquiries::claim(&alans.store, &alans.actor, walk_in).unwrap();
+        enquiries::claim(&beas.store, &beas.actor, walk_in).unwrap();
+        leads::update(
+            &beas.store,
+            &beas.actor,
+            walk_in,
+            LeadPatch {
+                name: Some("Walk In (Bea's)".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        leads::create(
+            &alans.store,
+            &alans.actor,
+            NewLead {
+                name: "Made On A Plane".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        (alans, beas)
+    })
+    .await;
+
+    // Alan's desktop syncs first and wins; Bea's claim and her rename of a
+    // lead that is now Alan's are refused and listed for her.
+    let (alans, beas) = on_desk(move || {
+        let (mut alans, mut beas) = (alans, beas);
+        let won = alans.sync();
+        assert_eq!(won.rejected, 0, "{won:?}");
+        assert_eq!(won.pushed, 2, "the claim and the new lead: {won:?}");
+        let lost = beas.sync();
+        assert_eq!(lost.rejected, 2, "{lost:?}");
+        let conflicts = replica::conflicts(&beas.store, &beas.actor, false).unwrap();
+        let messages: Vec<&str> = conflicts.iter().map(|c| c.message.as_str()).collect();
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("already claimed by Alan")),
+            "{messages:?}"
+        );
+        assert_eq!(conflicts.len(), 2, "{messages:?}");
+        assert!(
+            beas.names().is_empty(),
+            "the walk-in is Alan's and left Bea's desktop: {:?}",
+            beas.names()
+        );
+        assert_eq!(alans.names(), ["Made On A Plane", "Walk In"]);
+        let status = replica::status(&beas.store).unwrap().unwrap();
+        assert_eq!((status.pending, status.conflicts), (0, 2));
+        assert_eq!(status.last_error, None);
+        (alans, beas)
+    })
+    .await;
+
+    // The server has Alan's claim (not Bea's rename) and his new lead.
+    let (status, lead) = server
+        .call(Method::GET, &format!("/api/leads/{walk_in}"), &admin, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{lead}");
+    assert_eq!(lead["lead"]["name"], "Walk In");
+    assert_eq!(lead["lead"]["owner_id"], alan.id.as_str());
+    let (_, found) = server
+        .call(Method::GET, "/api/leads?q=plane", &admin, None)
+        .await;
+    assert_eq!(found["total"], 1, "{found}");
+
+    // The Admin hands the walk-in to Bea: it moves desktops on their next
+    // round. Bea's desktop picks its sign-in up from the kept refresh token.
+    let (status, moved) = server
+        .call(
+            Method::PUT,
+            &format!("/api/leads/{walk_in}/assign"),
+            &admin,
+            Some(json!({ "owner": bea.id })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    on_desk(move || {
+        let (mut alans, mut beas) = (alans, beas);
+        let kept = beas.transport.refresh_token().to_owned();
+        let (resumed, _) = HttpTransport::resume(&beas.url, &kept).unwrap();
+        beas.transport = resumed;
+        let got = beas.sync();
+        assert_eq!(beas.names(), ["Walk In"], "{got:?}");
+        let gone = alans.sync();
+        assert_eq!(gone.removed, 1, "{gone:?}");
+        assert_eq!(alans.names(), ["Made On A Plane"]);
+    })
+    .await;
+}
+
+/// A server that is not there: the round fails as offline, the change
+/// stays pending, and the reason is what the indicator shows.
+#[tokio::test]
+async fn a_desktop_whose_server_is_gone_keeps_its_changes() {
+    let server = Server::start();
+    let (_admin, _alan, _bea) = server.team().await;
+    let url = server.url.clone();
+    let desk =
+        on_desk(move || Desk::sign_in(&url, "alan@example.com", "another long password")).await;
+    drop(server);
+    on_desk(move || {
+        let mut desk = desk;
+        leads::create(
+            &desk.store,
+            &desk.actor,
+            NewLead {
+                name: "Kept Offline".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let failed = replica::sync_once(&desk.store, &mut desk.transport, &mut |_| {}).unwrap_err();
+        assert!(failed.to_string().contains("offline"), "{failed}");
+        let status = replica::status(&desk.store).unwrap().unwrap();
+        assert_eq!(status.pending, 2, "the lead and its activity wait");
+        assert!(status.last_error.unwrap().contains("offline"));
+    })
+    .await;
+}
