@@ -140,6 +140,8 @@ pub(crate) struct Entry {
     fields: String,
     actor: Option<UserId>,
     at: Timestamp,
+    /// A clock given, instead of the next one after the journal's last.
+    hlc: Option<Hlc>,
 }
 
 impl Entry {
@@ -158,7 +160,17 @@ impl Entry {
             fields: serde_json::to_string(row).map_err(crate::error::CoreError::internal)?,
             actor,
             at,
+            hlc: None,
         })
+    }
+
+    /// This entry with the clock `hlc` (a record restated as it is, clocked
+    /// when it last changed rather than now).
+    pub(crate) fn clocked(self, hlc: Hlc) -> Self {
+        Self {
+            hlc: Some(hlc),
+            ..self
+        }
     }
 }
 
@@ -180,7 +192,13 @@ pub(crate) fn record_many(conn: &mut SqliteConnection, entries: &[Entry]) -> Cor
         ))
         .into_boxed::<diesel::sqlite::Sqlite>();
         for entry in chunk {
-            clock = Hlc::next(clock, entry.at);
+            let this = match entry.hlc {
+                Some(given) => given,
+                None => {
+                    clock = Hlc::next(clock, entry.at);
+                    clock
+                }
+            };
             query = query
                 .bind::<Text, _>(entry.entity.as_str())
                 .bind::<Text, _>(entry.entity_id.clone())
@@ -188,7 +206,7 @@ pub(crate) fn record_many(conn: &mut SqliteConnection, entries: &[Entry]) -> Cor
                 .bind::<Text, _>(entry.fields.clone())
                 .bind::<Nullable<Text>, _>(entry.actor.map(|a| a.to_string()))
                 .bind::<BigInt, _>(entry.at.millis())
-                .bind::<BigInt, _>(clock.raw());
+                .bind::<BigInt, _>(this.raw());
         }
         query.execute(conn)?;
     }

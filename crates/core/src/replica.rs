@@ -7,7 +7,7 @@ use crate::actor::{Actor, Role};
 use crate::error::{CoreError, CoreResult, ErrorCode};
 use crate::ids::{SyncConflictId, UserId};
 use crate::journal::Entity;
-use crate::schema::{sync_conflicts, sync_state};
+use crate::schema::{sync_conflicts, sync_state, users};
 use crate::store::Store;
 use crate::sync::{self, Change, ChangesPage, Outcome, PushAnswer, PushBatch, PushOp};
 use crate::time::Timestamp;
@@ -80,13 +80,24 @@ pub struct SyncStatus {
 }
 
 /// Set this desktop up to sync with `server_url` as `user`, the server's
-/// user it signed in as (written here as the server has them, so the desktop
-/// can work as them before its first round). The same server and user keep
-/// their place; another server or user starts over with a new client id (the
-/// server binds a client id to one user), pushing everything made here and
-/// pulling from the start.
-pub fn connect(store: &Store, server_url: &str, user: &User) -> CoreResult<SyncStatus> {
-    let user_id = user.id;
+/// user it signed in as. The same server and user keep their place. Another
+/// server or user starts over with a new client id (the server binds a
+/// client id to one user) and pulls from the start.
+///
+/// The first time, the desktop's own data comes along: a local account with
+/// the same email becomes the server's user (its leads, notes, sessions...
+/// follow, see [`crate::users`]), otherwise the user is written here as the
+/// server has them; with `password` (the one just used to sign in) they can
+/// sign in on this desktop offline too. Then every lead here that the user
+/// may push is restated in the journal as it is now, clocked when it last
+/// changed, and only that is pushed: a lead the server already has takes
+/// only what changed here later than there.
+pub fn connect(
+    store: &Store,
+    server_url: &str,
+    user: &User,
+    password: Option<&str>,
+) -> CoreResult<SyncStatus> {
     let url = server_url.trim().trim_end_matches('/');
     if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
         return Err(CoreError::invalid(
@@ -94,22 +105,39 @@ pub fn connect(store: &Store, server_url: &str, user: &User) -> CoreResult<SyncS
             "give the team server's address, starting with https:// (or http:// on a trusted network)",
         ));
     }
+    // Hashing is slow on purpose: before the write lock.
+    let password_hash = password.map(crate::passwords::hash).transpose()?;
     let now = store.now();
     store.write(|conn| {
-        sync::put_user(conn, user)?;
+        let same_person: Option<UserId> = users::table
+            .filter(users::email.eq(&user.email))
+            .filter(users::id.ne(user.id))
+            .select(users::id)
+            .first(conn)
+            .optional()?;
+        match same_person {
+            Some(local) => crate::users::rekey(conn, local, user)?,
+            None => sync::put_user(conn, user)?,
+        }
+        if let Some(hash) = password_hash {
+            diesel::update(users::table.filter(users::id.eq(user.id)))
+                .set(users::password_hash.eq(hash))
+                .execute(conn)?;
+        }
         let current = load(conn)?;
         let same = current
             .as_ref()
-            .is_some_and(|s| s.server_url == url && s.user_id == user_id);
+            .is_some_and(|s| s.server_url == url && s.user_id == user.id);
         if !same {
+            let pushed_seq = restate_leads(conn, user, now)?;
             diesel::delete(sync_state::table).execute(conn)?;
             diesel::insert_into(sync_state::table)
                 .values((
                     sync_state::id.eq(1),
                     sync_state::server_url.eq(url),
                     sync_state::client_id.eq(uuid::Uuid::now_v7().to_string()),
-                    sync_state::user_id.eq(user_id),
-                    sync_state::pushed_seq.eq(0),
+                    sync_state::user_id.eq(user.id),
+                    sync_state::pushed_seq.eq(pushed_seq),
                     sync_state::cursor.eq(0),
                     sync_state::created_at.eq(now),
                     sync_state::updated_at.eq(now),
@@ -119,6 +147,34 @@ pub fn connect(store: &Store, server_url: &str, user: &User) -> CoreResult<SyncS
         Ok(())
     })?;
     status(store)?.ok_or_else(|| CoreError::internal("sync state missing after connect"))
+}
+
+/// Restate every live lead `user` may push as a journal insert clocked at
+/// its last change, and return the journal position before them: what came
+/// earlier is in these, and is not pushed.
+fn restate_leads(conn: &mut SqliteConnection, user: &User, now: Timestamp) -> CoreResult<i64> {
+    use crate::leads::LeadRow;
+    use crate::schema::{change_journal, leads};
+    let before: Option<i32> = change_journal::table
+        .select(diesel::dsl::max(change_journal::seq))
+        .first(conn)?;
+    let mut query = leads::table
+        .filter(leads::deleted_at.is_null())
+        .select(LeadRow::as_select())
+        .into_boxed();
+    if !matches!(user.role, Role::Admin | Role::Manager) {
+        query = query.filter(leads::owner_id.eq(user.id));
+    }
+    let rows: Vec<LeadRow> = query.order(leads::seq.asc()).load(conn)?;
+    let entries = rows
+        .iter()
+        .map(|row| {
+            crate::journal::Entry::insert(Entity::Lead, row.id.to_string(), row, Some(user.id), now)
+                .map(|e| e.clocked(crate::hlc::Hlc::from_raw(row.updated_at.millis() << 16)))
+        })
+        .collect::<CoreResult<Vec<_>>>()?;
+    crate::journal::record_many(conn, &entries)?;
+    Ok(i64::from(before.unwrap_or(0)))
 }
 
 /// Stop syncing (signing out of the server). Local data stays.
@@ -327,17 +383,23 @@ fn take_answer(
                 done.pushed += 1;
                 done.superseded += 1;
                 for field in fields {
-                    conflicts.push(NewConflict {
-                        entity: op.entity,
-                        entity_id: op.entity_id.clone(),
-                        field: Some(field.clone()),
-                        yours: op.fields.get(field).cloned().unwrap_or(Value::Null),
-                        winning: theirs
-                            .and_then(|t| t.get(field))
-                            .cloned()
-                            .unwrap_or(Value::Null),
-                        message: "a later change on the server won".into(),
-                    });
+                    let yours = op.fields.get(field).cloned().unwrap_or(Value::Null);
+                    let winning = theirs
+                        .and_then(|t| t.get(field))
+                        .cloned()
+                        .unwrap_or(Value::Null);
+                    // The same value written on both sides is no conflict
+                    // (a lead restated on a first sign-in, mostly).
+                    if yours != winning {
+                        conflicts.push(NewConflict {
+                            entity: op.entity,
+                            entity_id: op.entity_id.clone(),
+                            field: Some(field.clone()),
+                            yours,
+                            winning,
+                            message: "a later change on the server won".into(),
+                        });
+                    }
                 }
             }
             Outcome::Rejected(_) if !sync::SYNCED.contains(&op.entity) => {

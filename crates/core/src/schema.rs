@@ -252,6 +252,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        refresh_token -> Nullable<Text>,
     }
 }
 

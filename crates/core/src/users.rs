@@ -505,3 +505,57 @@ pub fn delete(store: &Store, actor: &Actor, id: UserId) -> CoreResult<()> {
         apply(conn, actor, id, changes, Op::Delete, now).map(|_| ())
     })
 }
+
+/// Every column that names a user, by table: what moving an account to
+/// another id has to follow.
+const USER_REFERENCES: &[(&str, &str)] = &[
+    ("leads", "owner_id"),
+    ("notes", "author_id"),
+    ("activities", "actor_id"),
+    ("reminders", "owner_id"),
+    ("tasks", "assignee_id"),
+    ("tasks", "created_by"),
+    ("customers", "owner_id"),
+    ("sessions", "user_id"),
+    ("import_batches", "created_by"),
+    ("notifications", "user_id"),
+    ("sync_clients", "user_id"),
+    ("sync_held", "user_id"),
+    ("change_journal", "actor_id"),
+];
+
+/// Make the local account `from` the account `to` a team server knows the
+/// same person by (same email): the row takes the server's id, name and role
+/// and keeps its password and time zone, and everything that named `from`
+/// names `to`. For a desktop's first sign-in to a server.
+pub(crate) fn rekey(conn: &mut SqliteConnection, from: UserId, to: &User) -> CoreResult<()> {
+    use diesel::sql_types::{BigInt, Nullable, Text};
+    // The email is unique: free it for the row that takes it over.
+    diesel::update(users::table.filter(users::id.eq(from)))
+        .set(users::email.eq(format!("{}#moving", to.email)))
+        .execute(conn)?;
+    diesel::sql_query(
+        "INSERT INTO users (id, name, email, password_hash, role, time_zone, deactivated_at, \
+                            created_at, updated_at) \
+         SELECT ?2, ?3, ?4, password_hash, ?5, time_zone, ?6, created_at, ?7 \
+         FROM users WHERE id = ?1",
+    )
+    .bind::<Text, _>(from.to_string())
+    .bind::<Text, _>(to.id.to_string())
+    .bind::<Text, _>(&to.name)
+    .bind::<Text, _>(&to.email)
+    .bind::<Text, _>(to.role.as_str())
+    .bind::<Nullable<BigInt>, _>(to.deactivated_at.map(Timestamp::millis))
+    .bind::<BigInt, _>(to.updated_at.millis())
+    .execute(conn)?;
+    for (table, column) in USER_REFERENCES {
+        diesel::sql_query(format!(
+            "UPDATE {table} SET {column} = ?2 WHERE {column} = ?1"
+        ))
+        .bind::<Text, _>(from.to_string())
+        .bind::<Text, _>(to.id.to_string())
+        .execute(conn)?;
+    }
+    diesel::delete(users::table.filter(users::id.eq(from))).execute(conn)?;
+    Ok(())
+}

@@ -47,7 +47,13 @@ fn desktop(server: &TestDb, actor: &Actor) -> TestDb {
     // As the team server does from its start.
     sync::arbitrate(&server.store).unwrap();
     let db = server.replica();
-    replica::connect(&db.store, "http://127.0.0.1:9/", &server.profile(actor)).unwrap();
+    replica::connect(
+        &db.store,
+        "http://127.0.0.1:9/",
+        &server.profile(actor),
+        None,
+    )
+    .unwrap();
     // The copy's journal is the server's own already.
     let last = sync::outbox(&db.store, 0, 1_000_000)
         .unwrap()
@@ -74,12 +80,14 @@ fn the_server_address_is_checked_and_another_user_starts_over() {
     let bob = server.user("Bob", Role::Agent);
     let desk = server.replica();
     assert_eq!(replica::status(&desk.store).unwrap(), None);
-    let refused = replica::connect(&desk.store, "ftp://server", &server.profile(&bob)).unwrap_err();
+    let refused =
+        replica::connect(&desk.store, "ftp://server", &server.profile(&bob), None).unwrap_err();
     assert_eq!(refused.fields()[0].field, "server_url");
     let first = replica::connect(
         &desk.store,
         "https://crm.example.com/",
         &server.profile(&bob),
+        None,
     )
     .unwrap();
     assert_eq!(first.server_url, "https://crm.example.com");
@@ -87,6 +95,7 @@ fn the_server_address_is_checked_and_another_user_starts_over() {
         &desk.store,
         "https://crm.example.com",
         &server.profile(&bob),
+        None,
     )
     .unwrap();
     assert_eq!(
@@ -97,6 +106,7 @@ fn the_server_address_is_checked_and_another_user_starts_over() {
         &desk.store,
         "https://crm.example.com",
         &server.profile(&server.admin),
+        None,
     )
     .unwrap();
     assert_ne!(other.client_id, first.client_id);
@@ -242,7 +252,7 @@ fn a_new_desktop_gets_the_team_and_the_leads_its_user_may_see() {
 
     let dir = tempfile::tempdir().unwrap();
     let fresh = Store::open(dir.path().join("new-desktop.sqlite3")).unwrap();
-    replica::connect(&fresh, "http://127.0.0.1:9", &server.profile(&bob)).unwrap();
+    replica::connect(&fresh, "http://127.0.0.1:9", &server.profile(&bob), None).unwrap();
     let mut transport = Direct {
         server: &server,
         actor: bob,
@@ -279,4 +289,118 @@ fn a_new_desktop_gets_the_team_and_the_leads_its_user_may_see() {
     ));
     // Nothing pulled is pushed back.
     assert_eq!(replica::status(&fresh).unwrap().unwrap().pending, 0);
+}
+
+/// A desktop used alone for a while signs in to a new team server for the
+/// first time: its account (same email) becomes the server's user, and its
+/// leads go up, as they are now, with their owner; a second desktop then
+/// gets them. The local password keeps working offline as the server's.
+#[test]
+fn an_existing_desktop_brings_its_leads_to_an_empty_server() {
+    let server = TestDb::new();
+    sync::arbitrate(&server.store).unwrap();
+    // Its own database: its Ada has another id than the server's Ada.
+    let desk = TestDb::new();
+    assert_ne!(desk.admin.user_id, server.admin.user_id);
+    let first = desk.lead(&desk.admin, "Kept For Years");
+    desk.advance_minutes(5);
+    server.advance_minutes(5);
+    desk.rename(&desk.admin, first.id, "Kept For Years (renamed)");
+    desk.lead(&desk.admin, "Second Lead");
+    leads::delete(
+        &desk.store,
+        &desk.admin,
+        desk.lead(&desk.admin, "Thrown Away").id,
+    )
+    .unwrap();
+
+    let ada = server.profile(&server.admin);
+    replica::connect(
+        &desk.store,
+        "http://127.0.0.1:9",
+        &ada,
+        Some("the server's password"),
+    )
+    .unwrap();
+    let pending = replica::status(&desk.store).unwrap().unwrap().pending;
+    assert_eq!(pending, 2, "each live lead once, as it is now");
+    let as_server_ada = Actor::new(ada.id, ada.role);
+    let here = leads::get(&desk.store, &as_server_ada, first.id).unwrap();
+    assert_eq!(
+        here.owner_id,
+        Some(ada.id),
+        "the local account became the server's"
+    );
+    leadlight_core::accounts::login(
+        &desk.store,
+        leadlight_core::accounts::Credentials {
+            email: ada.email.clone(),
+            password: "the server's password".into(),
+        },
+    )
+    .unwrap();
+
+    let done = round(&desk, &server, &as_server_ada).unwrap();
+    assert_eq!((done.pushed, done.rejected), (2, 0), "{done:?}");
+    let on_server = leads::get(&server.store, &server.admin, first.id).unwrap();
+    assert_eq!(on_server.name, "Kept For Years (renamed)");
+    assert_eq!(on_server.owner_id, Some(ada.id));
+    assert_eq!(on_server.created_at, first.created_at);
+
+    // Another desktop of hers gets them; signing in again changes nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let other = Store::open(dir.path().join("other.sqlite3")).unwrap();
+    replica::connect(&other, "http://127.0.0.1:9", &ada, None).unwrap();
+    let mut transport = Direct {
+        server: &server,
+        actor: as_server_ada,
+        down: false,
+    };
+    replica::sync_once(&other, &mut transport, &mut |_| {}).unwrap();
+    let mut names: Vec<String> = leads::list(&other, &as_server_ada, Default::default())
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|l| l.name)
+        .collect();
+    names.sort();
+    assert_eq!(names, ["Kept For Years (renamed)", "Second Lead"]);
+}
+
+/// Signing in again as someone else restates the leads here, clocked when
+/// they last changed: a lead renamed on the server since keeps the server's
+/// name, and agreeing values are not listed as conflicts.
+#[test]
+fn signing_in_again_does_not_undo_later_changes_on_the_server() {
+    let server = TestDb::new();
+    let desk = desktop(&server, &server.admin);
+    let lead = server.lead(&server.admin, "Original");
+    round(&desk, &server, &server.admin).unwrap();
+    server.advance_minutes(10);
+    server.rename(&server.admin, lead.id, "Renamed On The Server");
+    // The desktop signs in a minute later: clocked "now", its stale copy
+    // would win.
+    server.advance_minutes(1);
+    desk.advance_minutes(11);
+
+    // A new client id for the same person (another address for the server).
+    let ada = server.profile(&server.admin);
+    replica::connect(&desk.store, "http://127.0.0.1:10", &ada, None).unwrap();
+    let done = round(&desk, &server, &server.admin).unwrap();
+    assert_eq!(done.rejected, 0, "{done:?}");
+    assert_eq!(
+        leads::get(&server.store, &server.admin, lead.id)
+            .unwrap()
+            .name,
+        "Renamed On The Server"
+    );
+    assert_eq!(
+        leads::get(&desk.store, &desk.admin, lead.id).unwrap().name,
+        "Renamed On The Server"
+    );
+    let conflicts = replica::conflicts(&desk.store, &desk.admin, false).unwrap();
+    assert!(
+        conflicts.iter().all(|c| c.field.as_deref() == Some("name")),
+        "only the name differed: {conflicts:?}"
+    );
 }

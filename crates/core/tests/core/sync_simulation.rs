@@ -170,8 +170,13 @@ impl Run {
             .iter()
             .map(|actor| {
                 let db = server.replica();
-                replica::connect(&db.store, "http://server.example", &server.profile(actor))
-                    .unwrap();
+                replica::connect(
+                    &db.store,
+                    "http://server.example",
+                    &server.profile(actor),
+                    None,
+                )
+                .unwrap();
                 // A copy of the server: its journal is the server's already.
                 db.exec(&format!(
                     "UPDATE sync_state SET pushed_seq = {start}, cursor = {start}"

@@ -25,7 +25,7 @@ impl Desk {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path().join("desktop.sqlite3")).unwrap();
         let (transport, signed_in) = HttpTransport::sign_in(url, email, password).unwrap();
-        replica::connect(&store, url, &signed_in.user).unwrap();
+        replica::connect(&store, url, &signed_in.user, Some(password)).unwrap();
         Self {
             store,
             actor: Actor::new(signed_in.user.id, signed_in.user.role),
