@@ -177,6 +177,28 @@ fn restate_leads(conn: &mut SqliteConnection, user: &User, now: Timestamp) -> Co
     Ok(i64::from(before.unwrap_or(0)))
 }
 
+/// Keep the refresh token the server handed last (each renewal spends the
+/// one before), so sync resumes after a restart without the password.
+pub fn keep_token(store: &Store, refresh_token: &str) -> CoreResult<()> {
+    store.write(|conn| {
+        diesel::update(sync_state::table)
+            .set(sync_state::refresh_token.eq(refresh_token))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// The server and the kept refresh token to resume with, if signed in.
+pub fn kept_sign_in(store: &Store) -> CoreResult<Option<(String, String)>> {
+    store.read(|conn| {
+        Ok(sync_state::table
+            .select((sync_state::server_url, sync_state::refresh_token))
+            .first::<(String, Option<String>)>(conn)
+            .optional()?
+            .and_then(|(url, token)| token.map(|t| (url, t))))
+    })
+}
+
 /// Stop syncing (signing out of the server). Local data stays.
 pub fn disconnect(store: &Store) -> CoreResult<()> {
     store.write(|conn| {

@@ -5,8 +5,11 @@
 //! answers) lives in the core; this crate only carries it.
 
 use leadlight_core::ErrorCode;
+use leadlight_core::Store;
 use leadlight_core::accounts::{Credentials, SignedIn};
-use leadlight_core::replica::{Transport, TransportError};
+use leadlight_core::replica::{
+    self, Progress, Round, SyncError, SyncStatus, Transport, TransportError,
+};
 use leadlight_core::sync::{ChangesPage, PushAnswer, PushBatch};
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, RequestBuilder, Response};
@@ -67,16 +70,15 @@ impl HttpTransport {
         Ok((Self::from_signed_in(http, base, &signed_in), signed_in))
     }
 
-    /// Pick up a sign-in kept from before (the app stores the refresh
-    /// token): the server spends it and hands a new pair.
-    pub fn resume(
-        server_url: &str,
-        refresh_token: &str,
-    ) -> Result<(Self, SignedIn), TransportError> {
-        let http = client()?;
-        let base = base(server_url);
-        let signed_in = refresh(&http, &base, refresh_token)?;
-        Ok((Self::from_signed_in(http, base, &signed_in), signed_in))
+    /// A transport for a kept sign-in that asks the server for nothing yet:
+    /// its first request renews the access token with `refresh_token`.
+    pub fn kept(server_url: &str, refresh_token: &str) -> Result<Self, TransportError> {
+        Ok(Self {
+            http: client()?,
+            base: base(server_url),
+            access_token: String::new(),
+            refresh_token: refresh_token.to_owned(),
+        })
     }
 
     fn from_signed_in(http: Client, base: String, signed_in: &SignedIn) -> Self {
@@ -170,5 +172,49 @@ impl Transport for HttpTransport {
                 "{base}/api/sync/changes?since={since}&limit={limit}"
             ))
         })
+    }
+}
+
+/// Sign this desktop in to the team server at `server_url` and set it up to
+/// sync as the user signed in (see `replica::connect`); the sign-in is kept.
+pub fn connect(
+    store: &Store,
+    server_url: &str,
+    email: &str,
+    password: &str,
+) -> Result<SyncStatus, SyncError> {
+    let (transport, signed_in) = HttpTransport::sign_in(server_url, email, password)?;
+    let status = replica::connect(store, server_url, &signed_in.user, Some(password))?;
+    replica::keep_token(store, transport.refresh_token())?;
+    Ok(status)
+}
+
+/// A desktop's sync over HTTP with its kept sign-in: one transport reused
+/// from round to round (its access token renewed as it runs out).
+#[derive(Debug, Default)]
+pub struct SyncClient {
+    transport: Option<HttpTransport>,
+}
+
+impl SyncClient {
+    /// One round (see `replica::sync_once`). The refresh token is kept
+    /// afterwards, as the round may have renewed it.
+    pub fn sync_now(
+        &mut self,
+        store: &Store,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Round, SyncError> {
+        let Some((url, token)) = replica::kept_sign_in(store)? else {
+            self.transport = None;
+            return Err(SyncError::NotConnected);
+        };
+        // Another server (signed in again elsewhere): start afresh.
+        if self.transport.as_ref().is_none_or(|t| t.base != base(&url)) {
+            self.transport = Some(HttpTransport::kept(&url, &token)?);
+        }
+        let transport = self.transport.as_mut().ok_or(SyncError::NotConnected)?;
+        let outcome = replica::sync_once(store, transport, progress);
+        replica::keep_token(store, transport.refresh_token())?;
+        outcome
     }
 }

@@ -7,7 +7,7 @@ use leadlight_core::enquiries;
 use leadlight_core::leads::{self, LeadPatch, NewLead};
 use leadlight_core::replica::{self, Round};
 use leadlight_core::{Actor, Store};
-use leadlight_sync_client::HttpTransport;
+use leadlight_sync_client::SyncClient;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -15,8 +15,7 @@ use serde_json::json;
 struct Desk {
     store: Store,
     actor: Actor,
-    transport: HttpTransport,
-    url: String,
+    client: SyncClient,
     _dir: tempfile::TempDir,
 }
 
@@ -24,19 +23,23 @@ impl Desk {
     fn sign_in(url: &str, email: &str, password: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path().join("desktop.sqlite3")).unwrap();
-        let (transport, signed_in) = HttpTransport::sign_in(url, email, password).unwrap();
-        replica::connect(&store, url, &signed_in.user, Some(password)).unwrap();
+        let status = leadlight_sync_client::connect(&store, url, email, password).unwrap();
+        let me = leadlight_core::users::get(
+            &store,
+            &Actor::new(status.user_id, leadlight_core::Role::Agent),
+            status.user_id,
+        )
+        .unwrap();
         Self {
             store,
-            actor: Actor::new(signed_in.user.id, signed_in.user.role),
-            transport,
-            url: url.to_owned(),
+            actor: Actor::new(me.id, me.role),
+            client: SyncClient::default(),
             _dir: dir,
         }
     }
 
     fn sync(&mut self) -> Round {
-        replica::sync_once(&self.store, &mut self.transport, &mut |_| {}).unwrap()
+        self.client.sync_now(&self.store, &mut |_| {}).unwrap()
     }
 
     fn names(&self) -> Vec<String> {
@@ -176,9 +179,8 @@ async fn two_desktops_sync_through_the_server_and_a_lost_claim_is_reverted() {
     assert_eq!(status, StatusCode::OK, "{moved}");
     on_desk(move || {
         let (mut alans, mut beas) = (alans, beas);
-        let kept = beas.transport.refresh_token().to_owned();
-        let (resumed, _) = HttpTransport::resume(&beas.url, &kept).unwrap();
-        beas.transport = resumed;
+        // As after a restart: a new client, from the kept sign-in.
+        beas.client = SyncClient::default();
         let got = beas.sync();
         assert_eq!(beas.names(), ["Walk In"], "{got:?}");
         let gone = alans.sync();
@@ -209,7 +211,7 @@ async fn a_desktop_whose_server_is_gone_keeps_its_changes() {
             },
         )
         .unwrap();
-        let failed = replica::sync_once(&desk.store, &mut desk.transport, &mut |_| {}).unwrap_err();
+        let failed = desk.client.sync_now(&desk.store, &mut |_| {}).unwrap_err();
         assert!(failed.to_string().contains("offline"), "{failed}");
         let status = replica::status(&desk.store).unwrap().unwrap();
         assert_eq!(status.pending, 2, "the lead and its activity wait");
