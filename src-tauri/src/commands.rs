@@ -4,6 +4,7 @@
 
 use crate::prefs::{DesktopPrefs, Prefs};
 use crate::state::AppState;
+use crate::syncer::Syncer;
 use leadlight_core::accounts::{self, Credentials, Registration};
 use leadlight_core::activity::{self, Activity, LogActivity};
 use leadlight_core::analytics::{self, Dashboard, DashboardQuery};
@@ -12,18 +13,21 @@ use leadlight_core::enquiries;
 use leadlight_core::exports::{self, ExportSummary};
 use leadlight_core::ids::ImportBatchId;
 use leadlight_core::ids::NotificationId;
+use leadlight_core::ids::SyncConflictId;
 use leadlight_core::ids::{LeadId, ReminderId, TaskId, UserId};
 use leadlight_core::imports::{self, Batch, ImportReport, Mapping, Preview, UndoReport};
 use leadlight_core::leads::{self, Lead, LeadDetail, LeadPatch, LeadQuery, NewLead};
 use leadlight_core::notes::{self, Note};
 use leadlight_core::notifications::{self, Inbox};
 use leadlight_core::reminders::{self, NewReminder, Reminder};
+use leadlight_core::replica::{self, Conflict, Round, SyncStatus};
 use leadlight_core::report;
 use leadlight_core::tasks::{self, NewTask, Task, TaskQuery};
 use leadlight_core::users::{self, NewUser, User, UserPatch};
 use leadlight_core::{CoreError, Page, PageRequest};
 use serde::Serialize;
 use std::path::PathBuf;
+use std::sync::Arc;
 use tauri::State;
 use tauri::ipc::Channel;
 
@@ -431,4 +435,52 @@ pub fn desktop_prefs(prefs: State<'_, Prefs>) -> DesktopPrefs {
 #[tauri::command]
 pub fn desktop_prefs_set(prefs: State<'_, Prefs>, input: DesktopPrefs) -> Result<DesktopPrefs> {
     prefs.set(input)
+}
+
+#[tauri::command]
+pub async fn sync_status(state: State<'_, AppState>) -> Result<Option<SyncStatus>> {
+    as_actor!(state, |s, _a| replica::status(s))
+}
+
+#[tauri::command]
+pub async fn sync_connect(
+    state: State<'_, AppState>,
+    syncer: State<'_, Arc<Syncer>>,
+    server_url: String,
+    email: String,
+    password: String,
+) -> Result<SyncStatus> {
+    let syncer = syncer.inner().clone();
+    as_actor!(state, |s, _a| leadlight_sync_client::connect(
+        s,
+        &server_url,
+        &email,
+        &password
+    )
+    .map_err(CoreError::from)
+    .inspect(|_| syncer.nudge()))
+}
+
+#[tauri::command]
+pub async fn sync_now(state: State<'_, AppState>, syncer: State<'_, Arc<Syncer>>) -> Result<Round> {
+    let syncer = syncer.inner().clone();
+    as_actor!(state, |s, _a| syncer.sync_now(s).map_err(CoreError::from))
+}
+
+#[tauri::command]
+pub async fn sync_disconnect(state: State<'_, AppState>) -> Result<()> {
+    as_actor!(state, |s, _a| replica::disconnect(s))
+}
+
+#[tauri::command]
+pub async fn sync_conflicts(
+    state: State<'_, AppState>,
+    include_reviewed: bool,
+) -> Result<Vec<Conflict>> {
+    as_actor!(state, |s, a| replica::conflicts(s, &a, include_reviewed))
+}
+
+#[tauri::command]
+pub async fn sync_review(state: State<'_, AppState>, id: SyncConflictId) -> Result<()> {
+    as_actor!(state, |s, a| replica::review(s, &a, id))
 }

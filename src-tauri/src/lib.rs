@@ -7,6 +7,7 @@ pub mod commands;
 mod notifier;
 pub mod prefs;
 pub mod state;
+pub mod syncer;
 mod tray;
 
 use leadlight_core::{Store, data_dir};
@@ -85,6 +86,12 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::user_set_password,
         commands::desktop_prefs,
         commands::desktop_prefs_set,
+        commands::sync_status,
+        commands::sync_connect,
+        commands::sync_now,
+        commands::sync_disconnect,
+        commands::sync_conflicts,
+        commands::sync_review,
     ])
 }
 
@@ -113,15 +120,18 @@ pub fn run_app<R: Runtime>(
     let state = AppState::remembering(store, data_dir.join("session"));
     let for_setup = state.clone();
     let prefs = Prefs::load(data_dir.join("desktop.json"));
+    let syncer = std::sync::Arc::new(syncer::Syncer::default());
     with_commands(builder)
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .manage(state)
         .manage(prefs)
+        .manage(syncer.clone())
         .setup(move |app| {
             main_window(app.handle(), &data_dir)?;
             tray::create(app.handle())?;
             notifier::spawn(app.handle().clone(), for_setup.clone());
+            syncer::spawn(app.handle().clone(), for_setup.store.clone(), syncer);
             Ok(())
         })
         .on_window_event(|window, event| {

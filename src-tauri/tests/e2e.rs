@@ -212,6 +212,28 @@ async fn click_notification() {
 }
 
 /// Show `hash` in the app and wait for its heading.
+/// The real team server on a free port with its data in `data`, and its URL.
+fn team_server(data: &Path) -> (Child, String) {
+    use std::io::BufRead;
+    let mut child = Command::new(app_binary().with_file_name("leadlight-server"))
+        .args(["--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("target/debug/leadlight-server (cargo build --workspace)");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (child, url)
+}
+
 async fn visit(client: &Client, hash: &str, heading: &str) {
     client
         .execute("location.hash = arguments[0]", vec![json!(hash)])
@@ -643,6 +665,70 @@ async fn a_new_user_works_through_the_app() {
     wait_for_text(&client, "h1", "Reminders").await;
     wait_for_text(&client, "main", "Batch reminder 4").await;
     shot(&client, "14-reminders-after-click").await;
+
+    // A team server (the real binary, its own data folder) where Ada has an
+    // account under the same email and a colleague made a lead: signing in
+    // from Settings brings this desktop's leads up and the server's down.
+    let server_data = tempfile::tempdir().unwrap();
+    let (server, url) = team_server(server_data.path());
+    children.0.push(server);
+    let http = reqwest::Client::new();
+    let answer = |response: reqwest::Response| async move {
+        assert!(response.status().is_success(), "{}", response.status());
+        response.json::<Value>().await.unwrap()
+    };
+    answer(
+        http.post(format!("{url}/api/auth/register"))
+            .json(&json!({ "name": "Ada Admin", "email": "ada@example.com",
+                           "password": "the team's password" }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let signed_in = answer(
+        http.post(format!("{url}/api/auth/login"))
+            .json(&json!({ "email": "ada@example.com", "password": "the team's password" }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let token = signed_in["access_token"].as_str().unwrap().to_owned();
+    answer(
+        http.post(format!("{url}/api/leads"))
+            .bearer_auth(&token)
+            .json(&json!({ "name": "Made By The Team", "company": "Head Office" }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    visit(&client, "#/settings", "Settings").await;
+    wait_for_text(&client, "main", "Team server").await;
+    fill(&client, "input[name=server_url]", &url).await;
+    fill(&client, "input[name=email]", "ada@example.com").await;
+    fill(&client, "input[name=password]", "wrong password").await;
+    click_text(&client, "button", "Sign in and sync").await;
+    wait_for_text(&client, "main .error", "refused the sign-in").await;
+    fill(&client, "input[name=password]", "the team's password").await;
+    click_text(&client, "button", "Sign in and sync").await;
+    wait_for_text(&client, "main", "Synced").await;
+    wait_for_text(&client, "aside", "Synced").await;
+    shot(&client, "15-team-server-synced").await;
+    visit(&client, "#/leads", "Leads").await;
+    fill(&client, "input[type=search]", "team").await;
+    wait_for_text(&client, "main", "Made By The Team").await;
+    shot(&client, "16-leads-after-sync").await;
+    let found = answer(
+        http.get(format!("{url}/api/leads?q=hopper"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(found["total"], 1, "Grace went up to the server: {found}");
 
     // With the tray turned off in Settings, closing the window quits.
     visit(&client, "#/settings", "Settings").await;

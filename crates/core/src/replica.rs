@@ -314,6 +314,32 @@ pub enum SyncError {
     Local(#[from] CoreError),
 }
 
+/// For the desktop's commands: a failed round as the core's error, in words
+/// for the sync panel. The server's "unauthenticated" is about the team
+/// server's sign-in, not this app's, so it names the password.
+impl From<SyncError> for CoreError {
+    fn from(error: SyncError) -> Self {
+        match error {
+            SyncError::Local(e) => e,
+            SyncError::NotConnected => CoreError::invalid("server_url", "no team server is set up"),
+            SyncError::Transport(TransportError::Offline(why)) => CoreError::invalid(
+                "server_url",
+                format!("cannot reach the team server ({why}); your changes wait here"),
+            ),
+            SyncError::Transport(TransportError::Refused { code, message }) => match code {
+                ErrorCode::Unauthenticated => CoreError::invalid(
+                    "password",
+                    format!("the team server refused the sign-in: {message}"),
+                ),
+                ErrorCode::Forbidden => CoreError::Forbidden(message),
+                ErrorCode::RateLimited => CoreError::RateLimited(message),
+                ErrorCode::Validation => CoreError::invalid("server", message),
+                _ => CoreError::Conflict(format!("the team server answered: {message}")),
+            },
+        }
+    }
+}
+
 fn round(
     store: &Store,
     transport: &mut dyn Transport,

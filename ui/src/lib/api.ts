@@ -7,7 +7,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type {
   Activity, AppStatus, Customer, ImportBatch, ImportPreview, ImportReport, Inbox, Dashboard, FieldError, Lead, LeadDetail, LeadQuery,
-  NewLead, Note, Page, Reminder, Task, User, DesktopPrefs, AppNotification,
+  NewLead, Note, Page, Reminder, Task, User, DesktopPrefs, AppNotification, SyncConflict, SyncRound, SyncStatus,
 } from "./types";
 
 /** The core's error, as every command rejects with it. */
@@ -62,6 +62,15 @@ export function onOpenPage(open: (page: string) => void): void {
   if (transport === tauriTransport && "__TAURI_INTERNALS__" in window) {
     void listen<string>("open-page", (event) => open(event.payload));
   }
+}
+
+/** Call `changed` whenever the desktop's sync loop ends a round. */
+export function onSyncStatus(changed: (status: SyncStatus | null) => void): () => void {
+  if (transport === tauriTransport && "__TAURI_INTERNALS__" in window) {
+    const stop = listen<SyncStatus | null>("sync-status", (event) => changed(event.payload));
+    return () => void stop.then((unlisten) => unlisten());
+  }
+  return () => {};
 }
 
 let transport: Transport = tauriTransport;
@@ -193,6 +202,15 @@ export const api = {
     call<{ rows: number }>("export_leads_csv", { query, path, onProgress }),
   exportLeadsXlsx: (query: LeadQuery, path: string, onProgress = noProgress) =>
     call<{ rows: number }>("export_leads_xlsx", { query, path, onProgress }),
+
+  // The desktop's sync with a team server (the web mode is the server).
+  syncStatus: () => call<SyncStatus | null>("sync_status"),
+  syncConnect: (serverUrl: string, email: string, password: string) =>
+    call<SyncStatus>("sync_connect", { serverUrl, email, password }),
+  syncNow: () => call<SyncRound>("sync_now"),
+  syncDisconnect: () => call<void>("sync_disconnect"),
+  syncConflicts: (includeReviewed = false) => call<SyncConflict[]>("sync_conflicts", { includeReviewed }),
+  syncReview: (id: string) => call<void>("sync_review", { id }),
 
   desktopPrefs: () => call<DesktopPrefs>("desktop_prefs"),
   setDesktopPrefs: (input: DesktopPrefs) => call<DesktopPrefs>("desktop_prefs_set", { input }),

@@ -1,5 +1,6 @@
 import { describe as suite, expect, it } from "vitest";
-import { ago, count, counted, describe, percent, statusLabel } from "./format";
+import { ago, count, counted, describe, percent, statusLabel, syncState, syncValue } from "./format";
+import type { SyncStatus } from "./types";
 
 suite("format", () => {
   it("reads numbers and rates the way a person would", () => {
@@ -26,5 +27,23 @@ suite("format", () => {
     expect(describe("created", { via: "web_form" })).toBe("Enquiry came in through the web form");
     expect(describe("updated", { changes: { email: {}, phone: {} } })).toBe("Changed email, phone");
     expect(describe("assigned", { to_name: null })).toBe("Returned to the unclaimed pool");
+  });
+
+  it("says where sync stands", () => {
+    const now = new Date("2026-11-24T12:00:00Z");
+    const base: SyncStatus = {
+      server_url: "https://crm.example.com", user_id: "u", client_id: "c",
+      pending: 0, last_success_at: "2026-11-24T11:55:00Z", last_error: null, conflicts: 0,
+    };
+    expect(syncState(base, now)).toEqual({ label: "Synced 5 min ago", tone: "good" });
+    expect(syncState({ ...base, pending: 3 }, now)).toEqual({ label: "3 changes waiting", tone: "busy" });
+    expect(syncState({ ...base, pending: 1, last_error: "offline: connection refused" }, now)).toEqual({
+      label: "Offline · 1 change waiting", tone: "warn",
+    });
+    expect(syncState({ ...base, last_error: "the server settled none" }, now).tone).toBe("bad");
+    expect(syncState({ ...base, last_success_at: null }, now).label).toBe("Not synced yet");
+    expect(syncValue(null)).toBe("(empty)");
+    expect(syncValue("Ada")).toBe("Ada");
+    expect(syncValue({ name: "Walk In", owner_id: "x" })).toBe("Walk In");
   });
 });

@@ -1,6 +1,6 @@
 // Presentation only: how figures, dates and enum values read in the UI.
 
-import type { ActivityKind, LeadSource, LeadStatus } from "./types";
+import type { ActivityKind, LeadSource, LeadStatus, SyncStatus } from "./types";
 
 const STATUS_LABELS: Record<LeadStatus, string> = {
   new: "New",
@@ -91,4 +91,27 @@ export function describe(kind: ActivityKind, detail: Record<string, unknown>): s
 /** A local "YYYY-MM-DDTHH:MM" (datetime-local input) as an RFC 3339 instant. */
 export function localInputToInstant(value: string): string {
   return new Date(value).toISOString();
+}
+
+/** The sync indicator: what state this desktop is in, in a few words, and
+ * its tone. Offline is not an error: changes wait and go later. */
+export function syncState(
+  status: SyncStatus,
+  now: Date = new Date(),
+): { label: string; tone: "good" | "busy" | "warn" | "bad" } {
+  const waiting = status.pending > 0 ? ` · ${counted(status.pending, "change")} waiting` : "";
+  if (status.last_error?.startsWith("offline"))
+    return { label: `Offline${waiting}`, tone: "warn" };
+  if (status.last_error) return { label: `Sync failed${waiting}`, tone: "bad" };
+  if (status.pending > 0) return { label: `${counted(status.pending, "change")} waiting`, tone: "busy" };
+  if (!status.last_success_at) return { label: "Not synced yet", tone: "busy" };
+  return { label: `Synced ${ago(status.last_success_at, now)}`, tone: "good" };
+}
+
+/** A synced value as a person reads it ("(empty)" for none). */
+export function syncValue(value: unknown): string {
+  if (value === null || value === undefined || value === "") return "(empty)";
+  if (typeof value === "string") return value;
+  if (typeof value === "object" && value && "name" in value) return String((value as { name: unknown }).name);
+  return JSON.stringify(value);
 }

@@ -369,6 +369,13 @@ export function createHttpClient(options: HttpOptions = {}): { transport: Transp
       json(await authorized(upload("/api/import/leads", a.path, { mapping: JSON.stringify(a.mapping ?? {}) }))),
     desktop_prefs: () => Promise.reject(desktopOnly),
     desktop_prefs_set: () => Promise.reject(desktopOnly),
+    // A browser talks to the server itself: nothing to sync.
+    sync_status: async () => null,
+    sync_connect: () => Promise.reject(desktopOnly),
+    sync_now: () => Promise.reject(desktopOnly),
+    sync_disconnect: () => Promise.reject(desktopOnly),
+    sync_conflicts: async () => [],
+    sync_review: () => Promise.reject(desktopOnly),
   };
 
   const transport: Transport = async (command, args) => {

@@ -214,3 +214,39 @@ export interface ImportBatch {
 
 /** Preferences of this desktop installation. */
 export type DesktopPrefs = { close_to_tray: boolean };
+
+/** Where this desktop stands with its team server (null: none set up). */
+export interface SyncStatus {
+  server_url: string;
+  user_id: string;
+  client_id: string;
+  /** Changes made here the server has not settled yet. */
+  pending: number;
+  last_success_at: string | null;
+  last_error: string | null;
+  /** Conflicts not reviewed yet. */
+  conflicts: number;
+}
+
+/** A change of this user's the team server settled otherwise. */
+export interface SyncConflict {
+  id: string;
+  entity: string;
+  entity_id: string;
+  /** null: the whole change was refused. */
+  field: string | null;
+  yours: unknown;
+  winning: unknown;
+  message: string;
+  at: string;
+  reviewed: boolean;
+}
+
+export interface SyncRound {
+  pushed: number;
+  rejected: number;
+  superseded: number;
+  pulled: number;
+  removed: number;
+  not_synced_yet: number;
+}
