@@ -14,7 +14,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 
-const BODY_MAX: usize = 20_000;
+pub(crate) const BODY_MAX: usize = 20_000;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -415,7 +415,11 @@ fn take_answer(
                 record.id.to_string(),
                 serde_json::to_value(record).unwrap_or(Value::Null),
             )),
-            Change::User(_) | Change::Gone { .. } => None,
+            Change::Note(record) => Some((
+                record.id.to_string(),
+                serde_json::to_value(record).unwrap_or(Value::Null),
+            )),
+            Change::User(_) | Change::Activity(_) | Change::Gone { .. } => None,
         })
         .collect();
     let now = store.now();
@@ -453,6 +457,9 @@ fn take_answer(
             Outcome::Rejected(_) if !sync::SYNCED.contains(&op.entity) => {
                 done.not_synced_yet += 1;
             }
+            // An activity follows the change it logs: refused with it, it
+            // is no conflict of its own.
+            Outcome::Rejected(_) if op.entity == Entity::Activity => {}
             Outcome::Rejected(refusal) => {
                 done.rejected += 1;
                 conflicts.push(NewConflict {

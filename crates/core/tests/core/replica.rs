@@ -120,8 +120,20 @@ fn offline_changes_wait_and_go_in_the_next_round() {
     let bob = server.user("Bob", Role::Agent);
     let desk = desktop(&server, &bob);
     let lead = desk.lead(&bob, "Made On A Plane");
+    // A reminder too: reminders do not sync yet.
+    leadlight_core::reminders::create(
+        &desk.store,
+        &bob,
+        leadlight_core::reminders::NewReminder {
+            lead_id: Some(lead.id),
+            due_at: "2026-11-30T09:00:00Z".into(),
+            message: "Follow up".into(),
+            owner_id: None,
+        },
+    )
+    .unwrap();
     let pending = replica::status(&desk.store).unwrap().unwrap().pending;
-    assert_eq!(pending, 2, "the lead and its 'created' activity");
+    assert_eq!(pending, 3, "the lead, its 'created' activity, the reminder");
 
     let mut offline = Direct {
         server: &server,
@@ -134,15 +146,15 @@ fn offline_changes_wait_and_go_in_the_next_round() {
         SyncError::Transport(TransportError::Offline(_))
     ));
     let status = replica::status(&desk.store).unwrap().unwrap();
-    assert_eq!(status.pending, 2, "a failed round loses nothing");
+    assert_eq!(status.pending, 3, "a failed round loses nothing");
     assert!(status.last_error.unwrap().contains("offline"));
     assert!(leads::get(&server.store, &bob, lead.id).is_err());
 
     let done = round(&desk, &server, &bob).unwrap();
-    assert_eq!(done.pushed, 1, "{done:?}");
+    assert_eq!(done.pushed, 2, "the lead and its activity: {done:?}");
     assert_eq!(
         done.not_synced_yet, 1,
-        "its activity waits for activities to sync"
+        "the reminder waits for reminders to sync"
     );
     assert_eq!(replica::conflicts(&desk.store, &bob, true).unwrap(), vec![]);
     let status = replica::status(&desk.store).unwrap().unwrap();
@@ -246,7 +258,8 @@ fn a_new_desktop_gets_the_team_and_the_leads_its_user_may_see() {
     sync::arbitrate(&server.store).unwrap();
     let bob = server.user("Bob", Role::Agent);
     let cara = server.user("Cara", Role::Agent);
-    server.lead(&bob, "Bob's lead");
+    let bobs = server.lead(&bob, "Bob's lead");
+    leadlight_core::notes::add(&server.store, &bob, bobs.id, "Call back on Monday").unwrap();
     server.lead(&cara, "Cara's lead");
     let walk_in = server.walk_in();
 
@@ -266,7 +279,19 @@ fn a_new_desktop_gets_the_team_and_the_leads_its_user_may_see() {
         &mut |p| progress.push(p),
     )
     .unwrap();
-    assert_eq!(done.pulled, 2, "{done:?}");
+    assert!(done.pulled >= 2, "{done:?}");
+    // Each lead with its timeline: its note and its activity log.
+    let detail = leads::open(&fresh, &bob, bobs.id).unwrap();
+    assert_eq!(detail.notes.len(), 1);
+    assert_eq!(detail.notes[0].body, "Call back on Monday");
+    assert_eq!(detail.notes[0].author_name.as_deref(), Some("Bob"));
+    let kinds: Vec<String> = detail
+        .activities
+        .iter()
+        .map(|a| a.kind.to_string())
+        .collect();
+    assert!(kinds.contains(&"created".to_owned()), "{kinds:?}");
+    assert!(kinds.contains(&"note_added".to_owned()), "{kinds:?}");
     let mut held: Vec<(String, Option<String>)> =
         leads::list(&fresh, &bob, leads::LeadQuery::default())
             .unwrap()
@@ -285,7 +310,7 @@ fn a_new_desktop_gets_the_team_and_the_leads_its_user_may_see() {
     assert!(progress.len() > 2, "a page at a time: {progress:?}");
     assert!(matches!(
         progress.last(),
-        Some(replica::Progress::Pulling { records: 2 })
+        Some(replica::Progress::Pulling { records }) if *records == done.pulled
     ));
     // Nothing pulled is pushed back.
     assert_eq!(replica::status(&fresh).unwrap().unwrap().pending, 0);
@@ -403,4 +428,51 @@ fn signing_in_again_does_not_undo_later_changes_on_the_server() {
         conflicts.iter().all(|c| c.field.as_deref() == Some("name")),
         "only the name differed: {conflicts:?}"
     );
+}
+
+/// Notes (and the activity log) go both ways; a note written in someone
+/// else's name on a tampered desktop is refused, listed, and leaves it.
+#[test]
+fn notes_sync_and_a_note_in_someone_elses_name_is_refused() {
+    let server = TestDb::new();
+    let bob = server.user("Bob", Role::Agent);
+    let bobs = desktop(&server, &bob);
+    let admins = desktop(&server, &server.admin);
+    let lead = bobs.lead(&bob, "Noted Lead");
+    leadlight_core::notes::add(&bobs.store, &bob, lead.id, "Met at the fair").unwrap();
+    leadlight_core::notes::add(&bobs.store, &bobs.admin, lead.id, "Forged").unwrap();
+
+    let done = round(&bobs, &server, &bob).unwrap();
+    assert_eq!(done.rejected, 1, "{done:?}");
+    let bodies = |db: &TestDb, actor: &Actor| -> Vec<String> {
+        leads::open(&db.store, actor, lead.id)
+            .unwrap()
+            .notes
+            .into_iter()
+            .map(|n| n.body)
+            .collect()
+    };
+    assert_eq!(bodies(&server, &server.admin), ["Met at the fair"]);
+    assert_eq!(
+        bodies(&bobs, &bob),
+        ["Met at the fair"],
+        "the forged note left"
+    );
+    let conflicts = replica::conflicts(&bobs.store, &bob, false).unwrap();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert!(
+        conflicts[0].message.contains("author's own name"),
+        "{}",
+        conflicts[0].message
+    );
+
+    round(&admins, &server, &server.admin).unwrap();
+    assert_eq!(bodies(&admins, &admins.admin), ["Met at the fair"]);
+    let kinds: Vec<String> = leads::open(&admins.store, &admins.admin, lead.id)
+        .unwrap()
+        .activities
+        .iter()
+        .map(|a| a.kind.to_string())
+        .collect();
+    assert!(kinds.contains(&"note_added".to_owned()), "{kinds:?}");
 }

@@ -209,7 +209,7 @@ impl Run {
         let name = format!("Lead {step}");
         // Refused work (a lead this user may not touch here) writes nothing;
         // that is the point of trying it.
-        let kind = self.rng.below(8);
+        let kind = self.rng.below(10);
         let done = match kind {
             0 | 1 => {
                 let owner = if actor.sees_everything() {
@@ -267,6 +267,12 @@ impl Run {
                 } else {
                     leads::restore(&db.store, &actor, id).map(drop)
                 }
+            }),
+            8 => id.map_or(Ok(()), |id| {
+                leadlight_core::notes::add(&db.store, &actor, id, &format!("Note {step}")).map(drop)
+            }),
+            9 => self.rng.pick(&live_notes(db)).map_or(Ok(()), |note| {
+                leadlight_core::notes::delete(&db.store, &actor, *note)
             }),
             6 => self.rng.pick(&pool(db)).map_or(Ok(()), |id| {
                 enquiries::claim(&db.store, &actor, *id).map(drop)
@@ -364,6 +370,16 @@ impl Run {
             for (id, theirs) in &visible {
                 assert_eq!(held.get(id), Some(theirs), "{client}: lead {id}");
             }
+            // Every visible lead's timeline, notes and activities alike.
+            let theirs = timelines(&self.server);
+            let mine = timelines(&desk.db);
+            for id in visible.keys() {
+                assert_eq!(
+                    mine.get(id),
+                    theirs.get(id),
+                    "{client}: timeline of lead {id}"
+                );
+            }
             for id in held.keys() {
                 assert!(
                     visible.contains_key(id),
@@ -459,6 +475,47 @@ fn pool(db: &TestDb) -> Vec<leadlight_core::ids::LeadId> {
         .select(leads_table::id)
         .load(&mut conn)
         .unwrap()
+}
+
+fn live_notes(db: &TestDb) -> Vec<leadlight_core::ids::NoteId> {
+    use leadlight_core::schema::notes;
+    let mut conn = db.store.connection().unwrap();
+    notes::table
+        .filter(notes::deleted_at.is_null())
+        .order(notes::id)
+        .select(notes::id)
+        .load(&mut conn)
+        .unwrap()
+}
+
+/// A lead's notes (id, body, deleted) and activity ids.
+type Timeline = (Vec<(String, String, bool)>, Vec<String>);
+
+/// Each lead's timeline, by lead.
+fn timelines(db: &TestDb) -> BTreeMap<String, Timeline> {
+    use leadlight_core::schema::{activities, notes};
+    let mut conn = db.store.connection().unwrap();
+    let mut all: BTreeMap<String, Timeline> = BTreeMap::new();
+    let rows: Vec<(String, String, String, Option<i64>)> = notes::table
+        .order(notes::id)
+        .select((notes::lead_id, notes::id, notes::body, notes::deleted_at))
+        .load(&mut conn)
+        .unwrap();
+    for (lead, id, body, deleted) in rows {
+        all.entry(lead)
+            .or_default()
+            .0
+            .push((id, body, deleted.is_some()));
+    }
+    let rows: Vec<(String, String)> = activities::table
+        .order(activities::id)
+        .select((activities::lead_id, activities::id))
+        .load(&mut conn)
+        .unwrap();
+    for (lead, id) in rows {
+        all.entry(lead).or_default().1.push(id);
+    }
+    all
 }
 
 fn records(db: &TestDb) -> BTreeMap<String, LeadRecord> {

@@ -77,7 +77,7 @@ async fn a_desktop_pushes_its_changes_once_and_only_what_it_may() {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|c| c["kind"] == kind)
+            .filter(|c| c["type"] == kind)
             .map(|c| c["name"].as_str().unwrap().to_owned())
             .collect()
     };

@@ -129,7 +129,10 @@ async fn two_desktops_sync_through_the_server_and_a_lost_claim_is_reverted() {
         let (mut alans, mut beas) = (alans, beas);
         let won = alans.sync();
         assert_eq!(won.rejected, 0, "{won:?}");
-        assert_eq!(won.pushed, 2, "the claim and the new lead: {won:?}");
+        assert_eq!(
+            won.pushed, 4,
+            "the claim, the new lead, and an activity each: {won:?}"
+        );
         let lost = beas.sync();
         assert_eq!(lost.rejected, 2, "{lost:?}");
         let conflicts = replica::conflicts(&beas.store, &beas.actor, false).unwrap();

@@ -5,6 +5,10 @@
 //! Built so far: leads. Other records in a batch are refused by name until
 //! their turn comes, so a client never believes they were applied.
 
+mod timeline;
+
+pub use timeline::{ActivityRecord, NoteRecord};
+
 use crate::actor::Actor;
 use crate::error::{CoreError, CoreResult, ErrorCode};
 use crate::fields;
@@ -28,7 +32,7 @@ pub const MAX_OPS_PER_BATCH: usize = 500;
 
 /// The records sync carries so far; a push refuses the others by name
 /// ("syncing notes is not built yet"), so nothing is silently dropped.
-pub const SYNCED: &[Entity] = &[Entity::Lead];
+pub const SYNCED: &[Entity] = &[Entity::Lead, Entity::Note, Entity::Activity];
 
 /// A client clock further ahead of the server's than this is refused: it
 /// would win every conflict until real time caught up with it.
@@ -208,6 +212,7 @@ pub fn push(store: &Store, actor: &Actor, batch: PushBatch) -> CoreResult<PushAn
         let mut results = Vec::with_capacity(batch.ops.len());
         let mut through = applied;
         let mut settle_again: Vec<LeadId> = Vec::new();
+        let mut timeline_again: Vec<(Entity, String)> = Vec::new();
         for op in &batch.ops {
             let outcome = if op.seq <= applied {
                 Outcome::AlreadyApplied
@@ -237,6 +242,10 @@ pub fn push(store: &Store, actor: &Actor, batch: PushBatch) -> CoreResult<PushAn
                         }
                     }
                 }
+            } else if matches!(op.entity, Entity::Note | Entity::Activity)
+                && !matches!(outcome, Outcome::Applied)
+            {
+                timeline_again.push((op.entity, op.entity_id.clone()));
             }
             results.push(OpResult {
                 seq: op.seq,
@@ -252,6 +261,9 @@ pub fn push(store: &Store, actor: &Actor, batch: PushBatch) -> CoreResult<PushAn
         let mut current = Vec::with_capacity(settle_again.len());
         for id in settle_again {
             current.extend(lead_as_seen(conn, actor, id, true)?);
+        }
+        for (entity, id) in timeline_again {
+            current.extend(timeline::as_seen(conn, actor, entity, &id, true)?);
         }
         Ok(PushAnswer {
             applied_through: through,
@@ -306,6 +318,8 @@ fn apply(
     };
     match op.entity {
         Entity::Lead => apply_lead(conn, actor, client, op, fields),
+        Entity::Note => timeline::apply_note(conn, actor, client, op, fields),
+        Entity::Activity => timeline::apply_activity(conn, actor, client, op, fields),
         other if SYNCED.contains(&other) => Err(CoreError::internal(format!(
             "{other} is listed as synced but has no rules"
         ))),
@@ -598,13 +612,18 @@ pub use crate::leads::LeadRow as LeadRecord;
 /// One record changed since the cursor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(tag = "kind", rename_all = "snake_case")]
+// "type", not "kind": an activity has a `kind` of its own.
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Change {
     /// A member of the team as others see them (no password): every desktop
     /// gets them all, as lead owners and activity authors name them.
     User(crate::users::User),
     /// The lead as it is now.
     Lead(LeadRecord),
+    /// One of a lead's notes (tombstone included).
+    Note(NoteRecord),
+    /// One entry of a lead's activity log.
+    Activity(ActivityRecord),
     /// The record left the user's sight: remove it (and what hangs off it).
     Gone { entity: Entity, id: String },
 }
@@ -686,6 +705,9 @@ pub fn changes(store: &Store, actor: &Actor, since: i64, limit: i64) -> CoreResu
                         changes.push(Change::User(user));
                     }
                 }
+                Entity::Note | Entity::Activity => {
+                    changes.extend(timeline::as_seen(conn, actor, *entity, id, false)?);
+                }
                 Entity::Lead => {
                     let Ok(lead_id) = LeadId::parse(id) else {
                         continue;
@@ -700,7 +722,27 @@ pub fn changes(store: &Store, actor: &Actor, since: i64, limit: i64) -> CoreResu
                     {
                         changes.push(Change::User(user));
                     }
+                    // A lead always comes with its whole timeline: a desktop
+                    // may lack it (the lead was out of its sight, or held
+                    // back while it had changes of its own to push), and
+                    // what it has already it keeps (inserts are idempotent).
+                    let with_timeline = matches!(change, Some(Change::Lead(_)));
                     changes.extend(change);
+                    if with_timeline {
+                        // Sent again even if this page had them already:
+                        // there they may have come before their lead, which
+                        // a desktop that lacked the lead had to pass over.
+                        for child in timeline::of_lead(conn, lead_id)? {
+                            match &child {
+                                Change::Note(n) => seen.insert((Entity::Note, n.id.to_string())),
+                                Change::Activity(a) => {
+                                    seen.insert((Entity::Activity, a.id.to_string()))
+                                }
+                                _ => continue,
+                            };
+                            changes.push(child);
+                        }
+                    }
                 }
                 _ => {}
             }
@@ -740,14 +782,10 @@ fn lead_as_seen(
         }
         _ => {
             // Kept, not cleared, once `gone` is sent: the page saying so may
-            // be lost on the way, and the client then asks again.
-            let held: i64 = sync_held::table
-                .filter(sync_held::user_id.eq(actor.user_id))
-                .filter(sync_held::entity.eq(Entity::Lead.as_str()))
-                .filter(sync_held::entity_id.eq(&key))
-                .count()
-                .get_result(conn)?;
-            Ok((held > 0 || tell_anyway).then_some(Change::Gone {
+            // be lost on the way, and the client then asks again. The
+            // desktop drops the timeline with the lead: it comes again.
+            let held = is_held(conn, actor, &key)?;
+            Ok((held || tell_anyway).then_some(Change::Gone {
                 entity: Entity::Lead,
                 id: key,
             }))
@@ -762,6 +800,17 @@ fn user_record(conn: &mut SqliteConnection, id: UserId) -> CoreResult<Option<cra
         .select(crate::users::User::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// Whether `actor`'s desktops were ever sent the lead.
+fn is_held(conn: &mut SqliteConnection, actor: &Actor, id: &str) -> CoreResult<bool> {
+    let held: i64 = sync_held::table
+        .filter(sync_held::user_id.eq(actor.user_id))
+        .filter(sync_held::entity.eq(Entity::Lead.as_str()))
+        .filter(sync_held::entity_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    Ok(held > 0)
 }
 
 /// Remember that `actor`'s desktops hold the lead.
@@ -781,7 +830,10 @@ fn hold(conn: &mut SqliteConnection, actor: &Actor, id: &str) -> CoreResult<()> 
 pub struct Received {
     /// Team members written (new or changed).
     pub users: usize,
+    /// Leads written.
     pub applied: usize,
+    /// Notes and activities written.
+    pub timeline: usize,
     pub removed: usize,
     /// Records with changes of this client's own still waiting to be pushed:
     /// left alone, they come back in the pull after that push.
@@ -832,7 +884,28 @@ pub fn receive(
                         received.removed += remove_lead(conn, id)?;
                     }
                 }
-                Change::Gone { .. } => {}
+                Change::Note(note) if pending.contains(&note.id.to_string()) => {
+                    received.deferred += 1;
+                }
+                Change::Note(note) => {
+                    if timeline::put_note(conn, note)? {
+                        received.timeline += 1;
+                    }
+                }
+                Change::Activity(activity) => {
+                    if !pending.contains(&activity.id.to_string())
+                        && timeline::put_activity(conn, activity)?
+                    {
+                        received.timeline += 1;
+                    }
+                }
+                Change::Gone { entity, id } if pending.contains(id) => {
+                    let _ = entity;
+                    received.deferred += 1;
+                }
+                Change::Gone { entity, id } => {
+                    received.removed += timeline::remove(conn, *entity, id)?;
+                }
             }
         }
         diesel::update(sync_clock::table.filter(sync_clock::seen.lt(server_clock.raw())))
