@@ -108,7 +108,7 @@ pub fn measure(count_of: usize, scratch: &Path, lines: &mut Vec<Line>) -> Result
     }
     lines.push(Line::recorded(
         &format!(
-            "sync: push {count_of} leads made offline, 500 operations a batch (their activities are refused until synced)"
+            "sync: push {count_of} leads made offline with their activities, 500 operations a batch"
         ),
         push_s,
     ));
@@ -130,7 +130,7 @@ pub fn measure(count_of: usize, scratch: &Path, lines: &mut Vec<Line>) -> Result
     }
     lines.push(Line::recorded(
         &format!(
-            "sync: pull those {count_of} leads to another desktop, 1,000 journal entries a page"
+            "sync: pull those {count_of} leads and their activities to another desktop, 1,000 journal entries a page"
         ),
         pull_s,
     ));
