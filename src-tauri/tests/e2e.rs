@@ -730,6 +730,57 @@ async fn a_new_user_works_through_the_app() {
     .await;
     assert_eq!(found["total"], 1, "Grace went up to the server: {found}");
 
+    // A conflict to review: signed out of the server, Ada renames Grace on
+    // the desktop; a colleague renames her on the server later; signing in
+    // again keeps the later name and lists hers as settled otherwise.
+    visit(&client, "#/settings", "Settings").await;
+    click_text(&client, "button", "Stop syncing").await;
+    wait_for_text(&client, "main", "no longer syncs").await;
+    let renamed = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI_INTERNALS__.invoke('lead_update', {
+                 id: arguments[0], patch: { name: 'Grace (desktop)' } })
+               .then(() => done('ok'), (e) => done(JSON.stringify(e)));",
+            vec![json!(lead_id)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(renamed, json!("ok"));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    answer(
+        http.put(format!("{url}/api/leads/{lead_id}"))
+            .bearer_auth(&token)
+            .json(&json!({ "name": "Grace (server, later)" }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    fill(&client, "input[name=server_url]", &url).await;
+    fill(&client, "input[name=email]", "ada@example.com").await;
+    fill(&client, "input[name=password]", "the team's password").await;
+    click_text(&client, "button", "Sign in and sync").await;
+    wait_for_text(&client, "main", "Settled otherwise on the server").await;
+    wait_for_text(&client, "main", "Grace (server, later)").await;
+    wait_for_text(&client, "aside", "1 to review").await;
+    shot(&client, "17-sync-conflict").await;
+    click_text(&client, "button", "Got it").await;
+    let started = Instant::now();
+    while client
+        .find(Locator::XPath(
+            "//*[contains(., 'Settled otherwise on the server')]",
+        ))
+        .await
+        .is_ok()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the conflict stayed listed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
     // With the tray turned off in Settings, closing the window quits.
     visit(&client, "#/settings", "Settings").await;
     wait_for(&client, "input[name=close_to_tray]:checked").await;
