@@ -84,6 +84,28 @@ fn as_themselves(actor: &Actor, named: Option<UserId>, what: &str) -> CoreResult
     }
 }
 
+/// Journal what was applied (as received from `client`, with its clock)
+/// so other desktops pull it: the outcome of every applied operation here.
+fn applied(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    client: &str,
+    op: &PushOp,
+    fields: &impl Serialize,
+) -> CoreResult<Outcome> {
+    journal::record_received(
+        conn,
+        op.entity,
+        &op.entity_id,
+        op.op,
+        fields,
+        Some(actor.user_id),
+        op.hlc,
+        client,
+    )?;
+    Ok(Outcome::Applied)
+}
+
 pub(super) fn apply_note(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -117,17 +139,7 @@ pub(super) fn apply_note(
             diesel::insert_into(notes::table)
                 .values(&row)
                 .execute(conn)?;
-            journal::record_received(
-                conn,
-                Entity::Note,
-                &op.entity_id,
-                Op::Insert,
-                &row,
-                Some(actor.user_id),
-                op.hlc,
-                client,
-            )?;
-            Ok(Outcome::Applied)
+            applied(conn, actor, client, op, &row)
         }
         (Op::Delete, None) => Err(CoreError::not_found("note")),
         (Op::Delete, Some(note)) if note.deleted_at.is_some() => Ok(Outcome::AlreadyApplied),
@@ -143,17 +155,13 @@ pub(super) fn apply_note(
             diesel::update(notes::table.filter(notes::id.eq(id)))
                 .set((notes::deleted_at.eq(at), notes::updated_at.eq(at)))
                 .execute(conn)?;
-            journal::record_received(
+            applied(
                 conn,
-                Entity::Note,
-                &op.entity_id,
-                Op::Delete,
-                &serde_json::json!({ "deleted_at": at }),
-                Some(actor.user_id),
-                op.hlc,
+                actor,
                 client,
-            )?;
-            Ok(Outcome::Applied)
+                op,
+                &serde_json::json!({ "deleted_at": at }),
+            )
         }
         _ => Err(CoreError::invalid(
             "op",
@@ -201,17 +209,7 @@ pub(super) fn apply_activity(
     diesel::insert_into(activities::table)
         .values(&row)
         .execute(conn)?;
-    journal::record_received(
-        conn,
-        Entity::Activity,
-        &op.entity_id,
-        Op::Insert,
-        &row,
-        Some(actor.user_id),
-        op.hlc,
-        client,
-    )?;
-    Ok(Outcome::Applied)
+    applied(conn, actor, client, op, &row)
 }
 
 /// Whether `actor` may hold the lead `id` on a desktop (the pull's scope:
