@@ -164,13 +164,20 @@ impl Entry {
         })
     }
 
-    /// This entry with the clock `hlc` (a record restated as it is, clocked
-    /// when it last changed rather than now).
-    pub(crate) fn clocked(self, hlc: Hlc) -> Self {
-        Self {
-            hlc: Some(hlc),
-            ..self
-        }
+    /// A record restated as it is (a desktop's first sign-in to a server):
+    /// an insert of the whole row clocked when it last changed, not now, so
+    /// a later change made elsewhere still wins over it.
+    pub(crate) fn restated(
+        entity: Entity,
+        entity_id: String,
+        row: &impl Serialize,
+        actor: UserId,
+        changed: Timestamp,
+    ) -> CoreResult<Self> {
+        Ok(Self {
+            hlc: Some(Hlc::from_raw(changed.millis() << 16)),
+            ..Self::insert(entity, entity_id, row, Some(actor), changed)?
+        })
     }
 }
 

@@ -18,7 +18,7 @@ use diesel::sqlite::Sqlite;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-const MESSAGE_MAX: usize = 1_000;
+pub(crate) const MESSAGE_MAX: usize = 1_000;
 
 /// Where a reminder is in its life. A done reminder is never notified again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -169,6 +169,30 @@ fn require_pending(reminder: &Reminder) -> CoreResult<()> {
     }
 }
 
+/// Whether `owner` may be reminded about `lead`: an active user, and an
+/// Agent only about a lead they own.
+pub(crate) fn check_owner(
+    conn: &mut SqliteConnection,
+    lead: &crate::leads::LeadRow,
+    owner: UserId,
+) -> CoreResult<()> {
+    let user = crate::users::load(conn, owner)
+        .map_err(|_| CoreError::invalid("owner_id", "no user has this id"))?;
+    if user.deactivated_at.is_some() {
+        return Err(CoreError::invalid("owner_id", "this user is deactivated"));
+    }
+    if user.role == crate::Role::Agent && lead.owner_id != Some(owner) {
+        return Err(CoreError::invalid(
+            "owner_id",
+            format!(
+                "{} does not own this lead, so cannot be reminded about it",
+                user.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
 pub fn create(store: &Store, actor: &Actor, input: NewReminder) -> CoreResult<Reminder> {
     let mut problems = Problems::new();
     if input.lead_id.is_none() {
@@ -195,21 +219,7 @@ pub fn create(store: &Store, actor: &Actor, input: NewReminder) -> CoreResult<Re
     let now = store.now();
     store.write(|conn| {
         let lead = access::visible_lead(conn, actor, lead_id)?;
-        let user = crate::users::load(conn, owner)
-            .map_err(|_| CoreError::invalid("owner_id", "no user has this id"))?;
-        if user.deactivated_at.is_some() {
-            return Err(CoreError::invalid("owner_id", "this user is deactivated"));
-        }
-        // An Agent is only ever reminded about a lead they own.
-        if user.role == crate::Role::Agent && lead.owner_id != Some(owner) {
-            return Err(CoreError::invalid(
-                "owner_id",
-                format!(
-                    "{} does not own this lead, so cannot be reminded about it",
-                    user.name
-                ),
-            ));
-        }
+        check_owner(conn, &lead, owner)?;
         let id = ReminderId::new();
         let row = NewReminderRow {
             id,

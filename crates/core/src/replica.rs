@@ -129,7 +129,7 @@ pub fn connect(
             .as_ref()
             .is_some_and(|s| s.server_url == url && s.user_id == user.id);
         if !same {
-            let pushed_seq = restate_leads(conn, user, now)?;
+            let pushed_seq = restate(conn, user)?;
             diesel::delete(sync_state::table).execute(conn)?;
             diesel::insert_into(sync_state::table)
                 .values((
@@ -149,30 +149,77 @@ pub fn connect(
     status(store)?.ok_or_else(|| CoreError::internal("sync state missing after connect"))
 }
 
-/// Restate every live lead `user` may push as a journal insert clocked at
-/// its last change, and return the journal position before them: what came
-/// earlier is in these, and is not pushed.
-fn restate_leads(conn: &mut SqliteConnection, user: &User, now: Timestamp) -> CoreResult<i64> {
+/// Restate every live lead `user` may push, with its tags, the notes and
+/// activities written in their name and the reminders they may push, as
+/// journal inserts clocked when each last changed, and return the journal
+/// position before them: what came earlier is in these, and is not pushed.
+/// Leads come first: the server checks the rest against them.
+fn restate(conn: &mut SqliteConnection, user: &User) -> CoreResult<i64> {
+    use crate::journal::Entry;
     use crate::leads::LeadRow;
-    use crate::schema::{change_journal, leads};
+    use crate::schema::{activities, change_journal, leads, notes};
+    use crate::sync::{ActivityRecord, NoteRecord};
     let before: Option<i32> = change_journal::table
         .select(diesel::dsl::max(change_journal::seq))
         .first(conn)?;
+    let everything = matches!(user.role, Role::Admin | Role::Manager);
     let mut query = leads::table
         .filter(leads::deleted_at.is_null())
         .select(LeadRow::as_select())
         .into_boxed();
-    if !matches!(user.role, Role::Admin | Role::Manager) {
+    if !everything {
         query = query.filter(leads::owner_id.eq(user.id));
     }
     let rows: Vec<LeadRow> = query.order(leads::seq.asc()).load(conn)?;
-    let entries = rows
+    let mut entries = rows
         .iter()
         .map(|row| {
-            crate::journal::Entry::insert(Entity::Lead, row.id.to_string(), row, Some(user.id), now)
-                .map(|e| e.clocked(crate::hlc::Hlc::from_raw(row.updated_at.millis() << 16)))
+            Entry::restated(
+                Entity::Lead,
+                row.id.to_string(),
+                row,
+                user.id,
+                row.updated_at,
+            )
         })
         .collect::<CoreResult<Vec<_>>>()?;
+    let ids: Vec<_> = rows.iter().map(|row| row.id).collect();
+    entries.extend(crate::sync::tags::restate(conn, user.id, &ids)?);
+    for chunk in ids.chunks(500) {
+        let written: Vec<NoteRecord> = notes::table
+            .filter(notes::lead_id.eq_any(chunk))
+            .filter(notes::author_id.eq(user.id))
+            .filter(notes::deleted_at.is_null())
+            .select(NoteRecord::as_select())
+            .load(conn)?;
+        for note in &written {
+            entries.push(Entry::restated(
+                Entity::Note,
+                note.id.to_string(),
+                note,
+                user.id,
+                note.created_at,
+            )?);
+        }
+        let logged: Vec<ActivityRecord> = activities::table
+            .filter(activities::lead_id.eq_any(chunk))
+            .filter(activities::actor_id.eq(user.id))
+            .filter(activities::deleted_at.is_null())
+            .select(ActivityRecord::as_select())
+            .load(conn)?;
+        for activity in &logged {
+            entries.push(Entry::restated(
+                Entity::Activity,
+                activity.id.to_string(),
+                activity,
+                user.id,
+                activity.created_at,
+            )?);
+        }
+    }
+    entries.extend(crate::sync::reminders::restate(
+        conn, user.id, everything, &ids,
+    )?);
     crate::journal::record_many(conn, &entries)?;
     Ok(i64::from(before.unwrap_or(0)))
 }
@@ -410,16 +457,15 @@ fn take_answer(
     let current: std::collections::HashMap<String, Value> = answer
         .current
         .iter()
-        .filter_map(|change| match change {
-            Change::Lead(record) => Some((
-                record.id.to_string(),
-                serde_json::to_value(record).unwrap_or(Value::Null),
-            )),
-            Change::Note(record) => Some((
-                record.id.to_string(),
-                serde_json::to_value(record).unwrap_or(Value::Null),
-            )),
-            Change::User(_) | Change::Activity(_) | Change::Gone { .. } => None,
+        .filter_map(|change| {
+            let value = match change {
+                Change::Lead(record) => serde_json::to_value(record),
+                Change::Note(record) => serde_json::to_value(record),
+                Change::Tag(record) => serde_json::to_value(record),
+                Change::Reminder(record) => serde_json::to_value(record),
+                Change::User(_) | Change::Activity(_) | Change::Gone { .. } => return None,
+            };
+            Some((change.key().1, value.unwrap_or(Value::Null)))
         })
         .collect();
     let now = store.now();

@@ -50,7 +50,7 @@ text_enum!(
 
 pub(crate) const NAME_MAX: usize = ContactEdits::NAME_MAX;
 pub(crate) const COMPANY_MAX: usize = ContactEdits::COMPANY_MAX;
-const MAX_TAGS: usize = 20;
+pub(crate) const MAX_TAGS: usize = 20;
 
 /// A lead as the UI and the API see it.
 #[derive(Debug, Clone, PartialEq, Serialize)]

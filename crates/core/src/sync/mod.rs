@@ -2,11 +2,16 @@
 //! outbox, and the server's side of a push, with per-field last-writer-wins
 //! by hybrid logical clock.
 //!
-//! Built so far: leads. Other records in a batch are refused by name until
-//! their turn comes, so a client never believes they were applied.
+//! Built so far: leads with their notes, activities, tags and reminders,
+//! and the team. Other records in a batch are refused by name until their
+//! turn comes, so a client never believes they were applied.
 
+pub(crate) mod reminders;
+pub(crate) mod tags;
 mod timeline;
 
+pub use reminders::ReminderRecord;
+pub use tags::TagRecord;
 pub use timeline::{ActivityRecord, NoteRecord};
 
 use crate::actor::Actor;
@@ -32,7 +37,13 @@ pub const MAX_OPS_PER_BATCH: usize = 500;
 
 /// The records sync carries so far; a push refuses the others by name
 /// ("syncing notes is not built yet"), so nothing is silently dropped.
-pub const SYNCED: &[Entity] = &[Entity::Lead, Entity::Note, Entity::Activity];
+pub const SYNCED: &[Entity] = &[
+    Entity::Lead,
+    Entity::Note,
+    Entity::Activity,
+    Entity::LeadTag,
+    Entity::Reminder,
+];
 
 /// A client clock further ahead of the server's than this is refused: it
 /// would win every conflict until real time caught up with it.
@@ -242,9 +253,7 @@ pub fn push(store: &Store, actor: &Actor, batch: PushBatch) -> CoreResult<PushAn
                         }
                     }
                 }
-            } else if matches!(op.entity, Entity::Note | Entity::Activity)
-                && !matches!(outcome, Outcome::Applied)
-            {
+            } else if !matches!(outcome, Outcome::Applied) {
                 timeline_again.push((op.entity, op.entity_id.clone()));
             }
             results.push(OpResult {
@@ -263,7 +272,7 @@ pub fn push(store: &Store, actor: &Actor, batch: PushBatch) -> CoreResult<PushAn
             current.extend(lead_as_seen(conn, actor, id, true)?);
         }
         for (entity, id) in timeline_again {
-            current.extend(timeline::as_seen(conn, actor, entity, &id, true)?);
+            current.extend(part_as_seen(conn, actor, entity, &id, true)?);
         }
         Ok(PushAnswer {
             applied_through: through,
@@ -320,6 +329,8 @@ fn apply(
         Entity::Lead => apply_lead(conn, actor, client, op, fields),
         Entity::Note => timeline::apply_note(conn, actor, client, op, fields),
         Entity::Activity => timeline::apply_activity(conn, actor, client, op, fields),
+        Entity::LeadTag => tags::apply(conn, actor, client, op, fields),
+        Entity::Reminder => reminders::apply(conn, actor, client, op, fields),
         other if SYNCED.contains(&other) => Err(CoreError::internal(format!(
             "{other} is listed as synced but has no rules"
         ))),
@@ -363,6 +374,47 @@ fn group_clock(clocks: &[(String, i64, String)], group: &[&str]) -> Option<(i64,
         .max()
 }
 
+/// Which of an operation's field groups win: a group wins when the
+/// operation's clock (ties broken by client id) is later than the latest
+/// accepted write to any of its fields. Returns every field of the winning
+/// groups, and the operation's fields that lost.
+fn arbitrate_fields<'g>(
+    conn: &mut SqliteConnection,
+    op: &PushOp,
+    client: &str,
+    groups: &[&'g [&'g str]],
+    fields: &Map<String, Value>,
+) -> CoreResult<(Vec<&'g str>, Vec<String>)> {
+    let clocks: Vec<(String, i64, String)> = sync_field_clocks::table
+        .filter(sync_field_clocks::entity.eq(op.entity.as_str()))
+        .filter(sync_field_clocks::entity_id.eq(&op.entity_id))
+        .select((
+            sync_field_clocks::field,
+            sync_field_clocks::hlc,
+            sync_field_clocks::client_id,
+        ))
+        .load(conn)?;
+    let mine = (op.hlc.raw(), client.to_owned());
+    let mut lost = Vec::new();
+    let mut won: Vec<&str> = Vec::new();
+    for group in groups {
+        let present: Vec<&str> = group
+            .iter()
+            .copied()
+            .filter(|f| fields.contains_key(*f))
+            .collect();
+        if present.is_empty() {
+            continue;
+        }
+        if group_clock(&clocks, group).is_some_and(|theirs| theirs >= mine) {
+            lost.extend(present.iter().map(|f| (*f).to_owned()));
+        } else {
+            won.extend(group.iter().copied());
+        }
+    }
+    Ok((won, lost))
+}
+
 fn apply_lead(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -385,34 +437,10 @@ fn apply_lead(
     };
     authorize_lead_change(conn, actor, &current, op, fields)?;
 
-    let clocks: Vec<(String, i64, String)> = sync_field_clocks::table
-        .filter(sync_field_clocks::entity.eq(Entity::Lead.as_str()))
-        .filter(sync_field_clocks::entity_id.eq(&op.entity_id))
-        .select((
-            sync_field_clocks::field,
-            sync_field_clocks::hlc,
-            sync_field_clocks::client_id,
-        ))
-        .load(conn)?;
-    let mine = (op.hlc.raw(), client.to_owned());
-    let mut lost = Vec::new();
-    let mut won: Vec<&str> = Vec::new();
-    for group in LEAD_GROUPS {
-        let present: Vec<&str> = group
-            .iter()
-            .copied()
-            .filter(|f| fields.contains_key(*f))
-            .collect();
-        if present.is_empty() {
-            continue;
-        }
-        if group_clock(&clocks, group).is_some_and(|theirs| theirs >= mine) {
-            lost.extend(present.iter().map(|f| (*f).to_owned()));
-        } else {
-            won.extend(group.iter().copied());
-        }
-    }
-    if won.is_empty() {
+    let (won, lost) = arbitrate_fields(conn, op, client, LEAD_GROUPS, fields)?;
+    // No group won and some lost: nothing to write. (None at all: a touch,
+    // as when a tag changed; the lead's `updated_at` moves.)
+    if won.is_empty() && !lost.is_empty() {
         return Ok(Outcome::Superseded { fields: lost });
     }
     let mut changes = lead_changes(&current, op, fields, &won)?;
@@ -430,6 +458,19 @@ fn apply_lead(
         op.hlc,
         client,
     )?;
+    // Pending reminders follow the lead to its new owner, as when it is
+    // reassigned through the API: the desktop that pushed this may not have
+    // held them all.
+    if let Some(owner) = changes.owner_id.filter(|o| *o != current.owner_id) {
+        crate::reminders::follow_lead_owner(
+            conn,
+            actor,
+            id,
+            current.owner_id,
+            owner,
+            op.hlc.wall(),
+        )?;
+    }
     Ok(if lost.is_empty() {
         Outcome::Applied
     } else {
@@ -624,6 +665,10 @@ pub enum Change {
     Note(NoteRecord),
     /// One entry of a lead's activity log.
     Activity(ActivityRecord),
+    /// One of a lead's tags (removed ones too).
+    Tag(TagRecord),
+    /// A follow-up reminder (tombstone included).
+    Reminder(ReminderRecord),
     /// The record left the user's sight: remove it (and what hangs off it).
     Gone { entity: Entity, id: String },
 }
@@ -705,8 +750,8 @@ pub fn changes(store: &Store, actor: &Actor, since: i64, limit: i64) -> CoreResu
                         changes.push(Change::User(user));
                     }
                 }
-                Entity::Note | Entity::Activity => {
-                    changes.extend(timeline::as_seen(conn, actor, *entity, id, false)?);
+                Entity::Note | Entity::Activity | Entity::LeadTag | Entity::Reminder => {
+                    changes.extend(part_as_seen(conn, actor, *entity, id, false)?);
                 }
                 Entity::Lead => {
                     let Ok(lead_id) = LeadId::parse(id) else {
@@ -732,15 +777,9 @@ pub fn changes(store: &Store, actor: &Actor, since: i64, limit: i64) -> CoreResu
                         // Sent again even if this page had them already:
                         // there they may have come before their lead, which
                         // a desktop that lacked the lead had to pass over.
-                        for child in timeline::of_lead(conn, lead_id)? {
-                            match &child {
-                                Change::Note(n) => seen.insert((Entity::Note, n.id.to_string())),
-                                Change::Activity(a) => {
-                                    seen.insert((Entity::Activity, a.id.to_string()))
-                                }
-                                _ => continue,
-                            };
-                            changes.push(child);
+                        for part in parts_of_lead(conn, actor, lead_id)? {
+                            seen.insert(part.key());
+                            changes.push(part);
                         }
                     }
                 }
@@ -793,6 +832,50 @@ fn lead_as_seen(
     }
 }
 
+/// A record that hangs off a lead (note, activity, tag, reminder) as
+/// `actor` is to hold it now.
+fn part_as_seen(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    entity: Entity,
+    id: &str,
+    tell_anyway: bool,
+) -> CoreResult<Option<Change>> {
+    match entity {
+        Entity::Note | Entity::Activity => timeline::as_seen(conn, actor, entity, id, tell_anyway),
+        Entity::LeadTag => tags::as_seen(conn, actor, id, tell_anyway),
+        Entity::Reminder => reminders::as_seen(conn, actor, id, tell_anyway),
+        _ => Ok(None),
+    }
+}
+
+/// Everything hanging off a lead that `actor` holds with it.
+fn parts_of_lead(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    lead: LeadId,
+) -> CoreResult<Vec<Change>> {
+    let mut parts = timeline::of_lead(conn, lead)?;
+    parts.extend(tags::of_lead(conn, lead)?);
+    parts.extend(reminders::of_lead(conn, actor, lead)?);
+    Ok(parts)
+}
+
+impl Change {
+    /// The journal's name of the record (entity and id).
+    pub fn key(&self) -> (Entity, String) {
+        match self {
+            Change::User(u) => (Entity::User, u.id.to_string()),
+            Change::Lead(l) => (Entity::Lead, l.id.to_string()),
+            Change::Note(n) => (Entity::Note, n.id.to_string()),
+            Change::Activity(a) => (Entity::Activity, a.id.to_string()),
+            Change::Tag(t) => (Entity::LeadTag, t.key()),
+            Change::Reminder(r) => (Entity::Reminder, r.id.to_string()),
+            Change::Gone { entity, id } => (*entity, id.clone()),
+        }
+    }
+}
+
 fn user_record(conn: &mut SqliteConnection, id: UserId) -> CoreResult<Option<crate::users::User>> {
     Ok(users::table
         .filter(users::id.eq(id))
@@ -832,7 +915,7 @@ pub struct Received {
     pub users: usize,
     /// Leads written.
     pub applied: usize,
-    /// Notes and activities written.
+    /// Notes, activities, tags and reminders written.
     pub timeline: usize,
     pub removed: usize,
     /// Records with changes of this client's own still waiting to be pushed:
@@ -858,53 +941,42 @@ pub fn receive(
             .collect();
         let mut received = Received::default();
         for change in changes {
+            let (entity, id) = change.key();
+            if entity != Entity::User && pending.contains(&id) {
+                received.deferred += 1;
+                continue;
+            }
             match change {
                 Change::User(user) => {
                     put_user(conn, user)?;
                     received.users += 1;
                 }
-                Change::Lead(record) if pending.contains(&record.id.to_string()) => {
-                    received.deferred += 1;
-                }
                 Change::Lead(record) => {
                     put_lead(conn, record)?;
                     received.applied += 1;
                 }
-                Change::Gone {
-                    entity: Entity::Lead,
-                    id,
-                } if pending.contains(id) => {
-                    received.deferred += 1;
-                }
-                Change::Gone {
-                    entity: Entity::Lead,
-                    id,
-                } => {
-                    if let Ok(id) = LeadId::parse(id) {
-                        received.removed += remove_lead(conn, id)?;
-                    }
-                }
-                Change::Note(note) if pending.contains(&note.id.to_string()) => {
-                    received.deferred += 1;
-                }
                 Change::Note(note) => {
-                    if timeline::put_note(conn, note)? {
-                        received.timeline += 1;
-                    }
+                    received.timeline += usize::from(timeline::put_note(conn, note)?);
                 }
                 Change::Activity(activity) => {
-                    if !pending.contains(&activity.id.to_string())
-                        && timeline::put_activity(conn, activity)?
-                    {
-                        received.timeline += 1;
-                    }
+                    received.timeline += usize::from(timeline::put_activity(conn, activity)?);
                 }
-                Change::Gone { entity, id } if pending.contains(id) => {
-                    let _ = entity;
-                    received.deferred += 1;
+                Change::Tag(tag) => {
+                    received.timeline += usize::from(tags::put(conn, tag)?);
+                }
+                Change::Reminder(reminder) => {
+                    received.timeline += usize::from(reminders::put(conn, reminder)?);
                 }
                 Change::Gone { entity, id } => {
-                    received.removed += timeline::remove(conn, *entity, id)?;
+                    received.removed += match entity {
+                        Entity::Lead => match LeadId::parse(id) {
+                            Ok(id) => remove_lead(conn, id)?,
+                            Err(_) => 0,
+                        },
+                        Entity::LeadTag => tags::remove(conn, id)?,
+                        Entity::Reminder => reminders::remove(conn, id)?,
+                        _ => timeline::remove(conn, *entity, id)?,
+                    };
                 }
             }
         }

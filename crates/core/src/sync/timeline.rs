@@ -214,7 +214,7 @@ pub(super) fn apply_activity(
 
 /// Whether `actor` may hold the lead `id` on a desktop (the pull's scope:
 /// theirs and the unclaimed pool; everything for Managers and Admins).
-fn in_scope(conn: &mut SqliteConnection, actor: &Actor, id: LeadId) -> CoreResult<bool> {
+pub(super) fn in_scope(conn: &mut SqliteConnection, actor: &Actor, id: LeadId) -> CoreResult<bool> {
     let owner: Option<Option<UserId>> = leads::table
         .filter(leads::id.eq(id))
         .select(leads::owner_id)
@@ -284,7 +284,7 @@ pub(super) fn of_lead(conn: &mut SqliteConnection, lead: LeadId) -> CoreResult<V
         .collect())
 }
 
-fn lead_here(conn: &mut SqliteConnection, id: LeadId) -> CoreResult<bool> {
+pub(super) fn lead_here(conn: &mut SqliteConnection, id: LeadId) -> CoreResult<bool> {
     Ok(leads::table
         .filter(leads::id.eq(id))
         .count()

@@ -4,6 +4,7 @@
 use crate::helpers::{TestDb, code};
 use leadlight_core::enquiries;
 use leadlight_core::leads;
+use leadlight_core::reminders::{self, NewReminder};
 use leadlight_core::replica::{self, SyncError, Transport, TransportError};
 use leadlight_core::sync::{self, ChangesPage, PushAnswer, PushBatch};
 use leadlight_core::{Actor, ErrorCode, Role, Store};
@@ -120,7 +121,6 @@ fn offline_changes_wait_and_go_in_the_next_round() {
     let bob = server.user("Bob", Role::Agent);
     let desk = desktop(&server, &bob);
     let lead = desk.lead(&bob, "Made On A Plane");
-    // A reminder too: reminders do not sync yet.
     leadlight_core::reminders::create(
         &desk.store,
         &bob,
@@ -151,11 +151,11 @@ fn offline_changes_wait_and_go_in_the_next_round() {
     assert!(leads::get(&server.store, &bob, lead.id).is_err());
 
     let done = round(&desk, &server, &bob).unwrap();
-    assert_eq!(done.pushed, 2, "the lead and its activity: {done:?}");
     assert_eq!(
-        done.not_synced_yet, 1,
-        "the reminder waits for reminders to sync"
+        done.pushed, 3,
+        "the lead, its activity, the reminder: {done:?}"
     );
+    assert_eq!(done.not_synced_yet, 0);
     assert_eq!(replica::conflicts(&desk.store, &bob, true).unwrap(), vec![]);
     let status = replica::status(&desk.store).unwrap().unwrap();
     assert_eq!(status.pending, 0);
@@ -165,6 +165,9 @@ fn offline_changes_wait_and_go_in_the_next_round() {
         leads::get(&server.store, &bob, lead.id).unwrap().name,
         "Made On A Plane"
     );
+    let on_server = reminders::list(&server.store, &bob, Default::default()).unwrap();
+    assert_eq!(on_server.items.len(), 1);
+    assert_eq!(on_server.items[0].message, "Follow up");
 }
 
 /// Two Agents claim the same enquiry on their desktops; the one whose claim
@@ -332,6 +335,19 @@ fn an_existing_desktop_brings_its_leads_to_an_empty_server() {
     server.advance_minutes(5);
     desk.rename(&desk.admin, first.id, "Kept For Years (renamed)");
     desk.lead(&desk.admin, "Second Lead");
+    leadlight_core::notes::add(&desk.store, &desk.admin, first.id, "Met in 2019").unwrap();
+    leads::add_tags(&desk.store, &desk.admin, first.id, vec!["Loyal".into()]).unwrap();
+    reminders::create(
+        &desk.store,
+        &desk.admin,
+        NewReminder {
+            lead_id: Some(first.id),
+            due_at: "2026-12-01T09:00:00Z".into(),
+            message: "Renewal call".into(),
+            owner_id: None,
+        },
+    )
+    .unwrap();
     leads::delete(
         &desk.store,
         &desk.admin,
@@ -347,8 +363,11 @@ fn an_existing_desktop_brings_its_leads_to_an_empty_server() {
         Some("the server's password"),
     )
     .unwrap();
+    // Each live lead once, as it is now, with its tag, note, reminder and
+    // the activities in Ada's name (each lead made, the rename, the note,
+    // the tag).
     let pending = replica::status(&desk.store).unwrap().unwrap().pending;
-    assert_eq!(pending, 2, "each live lead once, as it is now");
+    assert_eq!(pending, 2 + 1 + 1 + 1 + 5, "as they are now");
     let as_server_ada = Actor::new(ada.id, ada.role);
     let here = leads::get(&desk.store, &as_server_ada, first.id).unwrap();
     assert_eq!(
@@ -366,7 +385,7 @@ fn an_existing_desktop_brings_its_leads_to_an_empty_server() {
     .unwrap();
 
     let done = round(&desk, &server, &as_server_ada).unwrap();
-    assert_eq!((done.pushed, done.rejected), (2, 0), "{done:?}");
+    assert_eq!((done.pushed, done.rejected), (10, 0), "{done:?}");
     let on_server = leads::get(&server.store, &server.admin, first.id).unwrap();
     assert_eq!(on_server.name, "Kept For Years (renamed)");
     assert_eq!(on_server.owner_id, Some(ada.id));
@@ -390,6 +409,23 @@ fn an_existing_desktop_brings_its_leads_to_an_empty_server() {
         .collect();
     names.sort();
     assert_eq!(names, ["Kept For Years (renamed)", "Second Lead"]);
+    let page = leads::open(&other, &as_server_ada, first.id).unwrap();
+    assert_eq!(page.lead.tags, ["Loyal"]);
+    assert_eq!(
+        page.notes
+            .iter()
+            .map(|n| n.body.as_str())
+            .collect::<Vec<_>>(),
+        ["Met in 2019"]
+    );
+    assert_eq!(
+        page.reminders
+            .iter()
+            .map(|r| r.message.as_str())
+            .collect::<Vec<_>>(),
+        ["Renewal call"]
+    );
+    assert_eq!(page.activities.len(), 4, "{:?}", page.activities);
 }
 
 /// Signing in again as someone else restates the leads here, clocked when
@@ -475,4 +511,135 @@ fn notes_sync_and_a_note_in_someone_elses_name_is_refused() {
         .map(|a| a.kind.to_string())
         .collect();
     assert!(kinds.contains(&"note_added".to_owned()), "{kinds:?}");
+}
+
+/// A reminder set for an Agent on the server reaches their desktop, where
+/// it falls due and is shown; shown there, it is not shown again by the
+/// server (or another computer of theirs). Snoozed on the desktop, it moves
+/// on the server too; an Agent's reminder on a lead taken from them is
+/// refused and leaves their desktop.
+#[test]
+fn reminders_sync_and_are_shown_once_across_computers() {
+    let server = TestDb::new();
+    let bob = server.user("Bob", Role::Agent);
+    let desk = desktop(&server, &bob);
+    let lead = server.lead(&server.admin, "Follow Me");
+    leads::assign(&server.store, &server.admin, lead.id, Some(bob.user_id)).unwrap();
+    server.at("2026-11-24T09:00:00Z");
+    desk.at("2026-11-24T09:00:00Z");
+    let set = reminders::create(
+        &server.store,
+        &server.admin,
+        NewReminder {
+            lead_id: Some(lead.id),
+            due_at: "2026-11-24T10:00:00Z".into(),
+            message: "Ask about the budget".into(),
+            owner_id: Some(bob.user_id),
+        },
+    )
+    .unwrap();
+
+    round(&desk, &server, &bob).unwrap();
+    assert_eq!(reminders::take_due(&desk.store, &bob).unwrap(), vec![]);
+    desk.at("2026-11-24T10:01:00Z");
+    server.at("2026-11-24T10:01:00Z");
+    let shown = reminders::take_due(&desk.store, &bob).unwrap();
+    assert_eq!(shown.len(), 1, "due on the desktop");
+    assert_eq!(shown[0].message, "Ask about the budget");
+    round(&desk, &server, &bob).unwrap();
+    assert_eq!(
+        reminders::take_due(&server.store, &bob).unwrap(),
+        vec![],
+        "shown on the desktop: not again from the server"
+    );
+
+    // Snoozed on the desktop: due again later, everywhere.
+    reminders::snooze(&desk.store, &bob, set.id, "2026-11-24T15:00:00Z").unwrap();
+    round(&desk, &server, &bob).unwrap();
+    let on_server = reminders::get(&server.store, &bob, set.id).unwrap();
+    assert_eq!(on_server.due_at.to_string(), "2026-11-24T15:00:00.000Z");
+    assert!(!on_server.is_done());
+
+    // Bob sets one offline; meanwhile the lead goes to Cara.
+    let cara = server.user("Cara", Role::Agent);
+    let late = reminders::create(
+        &desk.store,
+        &bob,
+        NewReminder {
+            lead_id: Some(lead.id),
+            due_at: "2026-11-25T09:00:00Z".into(),
+            message: "Too late".into(),
+            owner_id: None,
+        },
+    )
+    .unwrap();
+    leads::assign(&server.store, &server.admin, lead.id, Some(cara.user_id)).unwrap();
+    let done = round(&desk, &server, &bob).unwrap();
+    assert!(done.rejected >= 1, "{done:?}");
+    assert!(reminders::get(&server.store, &server.admin, late.id).is_err());
+    assert_eq!(
+        reminders::list(&desk.store, &bob, Default::default())
+            .unwrap()
+            .total,
+        0,
+        "the lead and its reminders left Bob's desktop"
+    );
+    // The pending one followed the lead to Cara.
+    let carried = reminders::get(&server.store, &cara, set.id).unwrap();
+    assert_eq!(carried.owner_id, cara.user_id);
+}
+
+/// Tags go both ways, and of two desktops' decisions on a tag the later one
+/// stands.
+#[test]
+fn tags_sync_and_the_later_decision_on_a_tag_stands() {
+    let server = TestDb::new();
+    let bob = server.user("Bob", Role::Agent);
+    let bobs = desktop(&server, &bob);
+    let admins = desktop(&server, &server.admin);
+    let lead = bobs.lead(&bob, "Tagged Lead");
+    leads::add_tags(
+        &bobs.store,
+        &bob,
+        lead.id,
+        vec!["VIP".into(), "Fair".into()],
+    )
+    .unwrap();
+    round(&bobs, &server, &bob).unwrap();
+    round(&admins, &server, &server.admin).unwrap();
+    let tags = |db: &TestDb, actor: &Actor| leads::get(&db.store, actor, lead.id).unwrap().tags;
+    assert_eq!(tags(&server, &server.admin), ["Fair", "VIP"]);
+    assert_eq!(tags(&admins, &admins.admin), ["Fair", "VIP"]);
+
+    // Both offline: Ada removes VIP; a minute later Bob removes Fair, and
+    // VIP, then thinks again and tags it "vip". Bob syncs first.
+    leads::remove_tag(&admins.store, &admins.admin, lead.id, "VIP").unwrap();
+    bobs.advance_minutes(1);
+    leads::remove_tag(&bobs.store, &bob, lead.id, "Fair").unwrap();
+    leads::remove_tag(&bobs.store, &bob, lead.id, "VIP").unwrap();
+    leads::add_tags(&bobs.store, &bob, lead.id, vec!["vip".into()]).unwrap();
+    round(&bobs, &server, &bob).unwrap();
+    round(&admins, &server, &server.admin).unwrap();
+    round(&bobs, &server, &bob).unwrap();
+    assert_eq!(
+        tags(&server, &server.admin),
+        ["vip"],
+        "Bob's later re-add stands"
+    );
+    assert_eq!(tags(&admins, &admins.admin), ["vip"]);
+    assert_eq!(tags(&bobs, &bob), ["vip"]);
+    assert_eq!(
+        leads::list(
+            &admins.store,
+            &admins.admin,
+            leads::LeadQuery {
+                tag: Some("VIP".into()),
+                ..Default::default()
+            }
+        )
+        .unwrap()
+        .total,
+        1,
+        "found by tag on Ada's desktop"
+    );
 }

@@ -1,6 +1,6 @@
 //! The deterministic simulation of sync (docs/SYNC.md): one server and three
 //! desktops (an Admin and two Agents) on real SQLite files, random work on
-//! all four, and a network that partitions, loses answers, duplicates and
+//! all four (leads, notes, tags, reminders, claims), and a network that partitions, loses answers, duplicates and
 //! reorders batches, and drops pages. After it heals and everyone syncs,
 //! every desktop holds exactly what the server lets its user see, every
 //! field holds the value of the write its clock names, and replaying any
@@ -15,9 +15,12 @@ use diesel::prelude::*;
 use leadlight_core::enquiries;
 use leadlight_core::journal::Entity;
 use leadlight_core::leads::{self, LeadPatch, NewLead};
+use leadlight_core::reminders;
 use leadlight_core::replica::{self, Transport, TransportError};
 use leadlight_core::schema::{change_journal, leads as leads_table, sync_field_clocks};
-use leadlight_core::sync::{self, ChangesPage, LeadRecord, Outcome, PushAnswer, PushBatch};
+use leadlight_core::sync::{
+    self, ChangesPage, LeadRecord, Outcome, PushAnswer, PushBatch, ReminderRecord,
+};
 use leadlight_core::{Actor, Role, Timestamp};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -209,7 +212,7 @@ impl Run {
         let name = format!("Lead {step}");
         // Refused work (a lead this user may not touch here) writes nothing;
         // that is the point of trying it.
-        let kind = self.rng.below(10);
+        let kind = self.rng.below(14);
         let done = match kind {
             0 | 1 => {
                 let owner = if actor.sees_everything() {
@@ -276,6 +279,45 @@ impl Run {
             }),
             6 => self.rng.pick(&pool(db)).map_or(Ok(()), |id| {
                 enquiries::claim(&db.store, &actor, *id).map(drop)
+            }),
+            10 => id.map_or(Ok(()), |id| {
+                let due = db
+                    .store
+                    .now()
+                    .plus(chrono::Duration::minutes(self.rng.below(120) as i64 - 60));
+                reminders::create(
+                    &db.store,
+                    &actor,
+                    reminders::NewReminder {
+                        lead_id: Some(id),
+                        due_at: due.to_string(),
+                        message: format!("Call back {step}"),
+                        owner_id: None,
+                    },
+                )
+                .map(drop)
+            }),
+            11 => self.rng.pick(&live_reminders(db)).map_or(Ok(()), |id| {
+                let id = *id;
+                match self.rng.below(4) {
+                    0 => reminders::snooze(
+                        &db.store,
+                        &actor,
+                        id,
+                        &db.store.now().plus(chrono::Duration::hours(1)).to_string(),
+                    )
+                    .map(drop),
+                    1 => reminders::complete(&db.store, &actor, id).map(drop),
+                    2 => reminders::delete(&db.store, &actor, id),
+                    _ => reminders::take_due(&db.store, &actor).map(drop),
+                }
+            }),
+            12 => id.map_or(Ok(()), |id| {
+                let tag = *self.rng.pick(&["VIP", "vip", "hot", "cold"]).unwrap();
+                leads::add_tags(&db.store, &actor, id, vec![tag.to_owned()]).map(drop)
+            }),
+            13 => self.rng.pick(&live_tags(db)).map_or(Ok(()), |(id, tag)| {
+                leads::remove_tag(&db.store, &actor, *id, tag).map(drop)
             }),
             _ => id.map_or(Ok(()), |id| {
                 let owner = self
@@ -386,6 +428,16 @@ impl Run {
                     "{client} holds lead {id} it may not see"
                 );
             }
+            // Tags, and the reminders of this user (all, for an Admin).
+            let theirs = parts(&self.server, &desk.actor);
+            let mine = parts(&desk.db, &desk.actor);
+            for id in visible.keys() {
+                assert_eq!(
+                    mine.get(id),
+                    theirs.get(id),
+                    "{client}: tags and reminders of lead {id}"
+                );
+            }
         }
 
         // The dashboard's summaries and search index follow rows written by
@@ -486,6 +538,62 @@ fn live_notes(db: &TestDb) -> Vec<leadlight_core::ids::NoteId> {
         .select(notes::id)
         .load(&mut conn)
         .unwrap()
+}
+
+fn live_reminders(db: &TestDb) -> Vec<leadlight_core::ids::ReminderId> {
+    use leadlight_core::schema::reminders;
+    let mut conn = db.store.connection().unwrap();
+    reminders::table
+        .filter(reminders::deleted_at.is_null())
+        .order(reminders::id)
+        .select(reminders::id)
+        .load(&mut conn)
+        .unwrap()
+}
+
+fn live_tags(db: &TestDb) -> Vec<(leadlight_core::ids::LeadId, String)> {
+    use leadlight_core::schema::lead_tags;
+    let mut conn = db.store.connection().unwrap();
+    lead_tags::table
+        .filter(lead_tags::deleted_at.is_null())
+        .order((lead_tags::lead_id, lead_tags::tag))
+        .select((lead_tags::lead_id, lead_tags::tag))
+        .load(&mut conn)
+        .unwrap()
+}
+
+/// A lead's tags (as spelt, removed) and the reminders `actor` holds on it.
+type Parts = (Vec<(String, bool)>, Vec<ReminderRecord>);
+
+fn parts(db: &TestDb, actor: &Actor) -> BTreeMap<String, Parts> {
+    use leadlight_core::schema::{lead_tags, reminders};
+    let mut conn = db.store.connection().unwrap();
+    let mut all: BTreeMap<String, Parts> = BTreeMap::new();
+    let rows: Vec<(String, String, Option<i64>)> = lead_tags::table
+        .order((lead_tags::lead_id, lead_tags::tag))
+        .select((lead_tags::lead_id, lead_tags::tag, lead_tags::deleted_at))
+        .load(&mut conn)
+        .unwrap();
+    for (lead, tag, deleted) in rows {
+        all.entry(lead)
+            .or_default()
+            .0
+            .push((tag, deleted.is_some()));
+    }
+    let rows: Vec<ReminderRecord> = reminders::table
+        .order(reminders::id)
+        .select(ReminderRecord::as_select())
+        .load(&mut conn)
+        .unwrap();
+    for reminder in rows {
+        if actor.sees_everything() || reminder.owner_id == actor.user_id {
+            all.entry(reminder.lead_id.to_string())
+                .or_default()
+                .1
+                .push(reminder);
+        }
+    }
+    all
 }
 
 /// A lead's notes (id, body, deleted) and activity ids.
