@@ -462,9 +462,15 @@ pub async fn sync_connect(
 }
 
 #[tauri::command]
-pub async fn sync_now(state: State<'_, AppState>, syncer: State<'_, Arc<Syncer>>) -> Result<Round> {
+pub async fn sync_now<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    syncer: State<'_, Arc<Syncer>>,
+) -> Result<Round> {
     let syncer = syncer.inner().clone();
-    as_actor!(state, |s, _a| syncer.sync_now(s).map_err(CoreError::from))
+    as_actor!(state, |s, _a| syncer
+        .sync_now(&app, s)
+        .map_err(CoreError::from))
 }
 
 #[tauri::command]

@@ -3,10 +3,11 @@
 //! change, every few minutes to pull, and on "Sync now"; while the server
 //! cannot be reached it backs off (15 s, doubling, up to 5 minutes). It
 //! never holds up the UI, and a failed round loses nothing (see
-//! `core::replica`). After each round the window is told ("sync-status") so
-//! the indicator follows.
+//! `core::replica`). While a round runs the window hears how far it got
+//! ("sync-progress": a first sync of a large team takes a while), and after
+//! it the outcome ("sync-status"), so the indicator follows.
 
-use leadlight_core::replica::{self, Round, SyncError, TransportError};
+use leadlight_core::replica::{self, Progress, Round, SyncError, TransportError};
 use leadlight_core::{CoreResult, Store};
 use leadlight_sync_client::SyncClient;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -29,9 +30,13 @@ pub struct Syncer {
 
 impl Syncer {
     /// Run a round now (the "Sync now" button), waiting for one under way.
-    pub fn sync_now(&self, store: &Store) -> Result<Round, SyncError> {
+    pub fn sync_now<R: Runtime>(
+        &self,
+        app: &AppHandle<R>,
+        store: &Store,
+    ) -> Result<Round, SyncError> {
         let mut client = self.client.lock().unwrap_or_else(PoisonError::into_inner);
-        client.sync_now(store, &mut |_| {})
+        client.sync_now(store, &mut tell(app))
     }
 
     /// Ask the loop for a round soon (after signing in).
@@ -79,7 +84,7 @@ fn run<R: Runtime>(app: &AppHandle<R>, store: &Store, syncer: &Syncer) {
         let Ok(mut client) = syncer.client.try_lock() else {
             continue;
         };
-        let outcome = client.sync_now(store, &mut |_| {});
+        let outcome = client.sync_now(store, &mut tell(app));
         drop(client);
         last_round = Some(Instant::now());
         backoff = match outcome {
@@ -98,6 +103,13 @@ fn run<R: Runtime>(app: &AppHandle<R>, store: &Store, syncer: &Syncer) {
         if let Ok(status) = replica::status(store) {
             let _ = app.emit("sync-status", status);
         }
+    }
+}
+
+/// Tell the window how far a round has got.
+fn tell<R: Runtime>(app: &AppHandle<R>) -> impl FnMut(Progress) + '_ {
+    move |progress| {
+        let _ = app.emit("sync-progress", progress);
     }
 }
 

@@ -75,6 +75,14 @@ pub(crate) fn last_clock(conn: &mut SqliteConnection) -> CoreResult<Hlc> {
     Ok(Hlc::from_raw(last.unwrap_or(0).max(seen)))
 }
 
+/// The seq of the last entry (0 when there is none).
+pub(crate) fn last_seq(conn: &mut SqliteConnection) -> CoreResult<i64> {
+    let last: Option<i32> = change_journal::table
+        .select(diesel::dsl::max(change_journal::seq))
+        .first(conn)?;
+    Ok(last.map_or(0, i64::from))
+}
+
 /// Append one entry. `fields` holds the changed fields with their new values
 /// (the whole record for an insert).
 pub(crate) fn record(

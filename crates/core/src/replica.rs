@@ -48,7 +48,14 @@ pub enum TransportError {
 /// How a desktop reaches its server.
 pub trait Transport {
     fn push(&mut self, batch: &PushBatch) -> Result<PushAnswer, TransportError>;
-    fn changes(&mut self, since: i64, limit: i64) -> Result<ChangesPage, TransportError>;
+    /// The page after `since`; `client_id` lets the server keep its
+    /// journal until this desktop has pulled past it.
+    fn changes(
+        &mut self,
+        client_id: &str,
+        since: i64,
+        limit: i64,
+    ) -> Result<ChangesPage, TransportError>;
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -61,6 +68,9 @@ struct StateRow {
     cursor: i64,
     last_success_at: Option<Timestamp>,
     last_error: Option<String>,
+    /// A full resync is under way (the cursor was older than the server's
+    /// purge horizon).
+    resync: i32,
 }
 
 /// Where this desktop stands with its server, for the sync indicator.
@@ -295,18 +305,22 @@ pub struct Round {
     pub superseded: usize,
     pub pulled: usize,
     pub removed: usize,
-    /// Changes to records sync does not carry yet (notes, activities, ...):
+    /// Changes to records sync does not carry yet (tasks, customers):
     /// kept here, refused by the server, not the user's conflicts.
     pub not_synced_yet: usize,
+    /// This round began a full resync: the desktop had been away longer
+    /// than the server keeps its journal.
+    pub resynced: bool,
 }
 
 /// How far a round has got, for a progress bar: operations pushed of those
-/// waiting, then pages pulled.
+/// waiting, then leads pulled (of how many, when the server said: a first
+/// sync or a resync).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(tag = "phase", rename_all = "snake_case")]
 pub enum Progress {
     Pushing { done: i64, of: i64 },
-    Pulling { records: usize },
+    Pulling { records: usize, of: Option<i64> },
 }
 
 /// One sync round: push everything waiting, in batches, then pull until the
@@ -422,20 +436,52 @@ fn round(
             .into());
         }
     }
+    let mut expected: Option<i64> = None;
     loop {
         let state = store.read(load)?.ok_or(SyncError::NotConnected)?;
-        let page = transport.changes(state.cursor, sizes.pull)?;
-        let received = sync::receive(store, &page.changes, page.server_clock, state.pushed_seq)?;
+        let page = transport.changes(&state.client_id, state.cursor, sizes.pull)?;
+        if page.resync {
+            done.resynced = true;
+            // Away longer than the server keeps its journal: what the
+            // snapshot sends replaces what is here; the rest goes at its end.
+            store.write(|conn| {
+                diesel::delete(crate::schema::sync_resync_seen::table).execute(conn)?;
+                diesel::update(sync_state::table)
+                    .set(sync_state::resync.eq(1))
+                    .execute(conn)?;
+                Ok(())
+            })?;
+        }
+        let resyncing = page.resync || state.resync == 1;
+        let received = if resyncing && (page.resync || state.cursor < 0) {
+            sync::receive_resync(store, &page.changes, page.server_clock, state.pushed_seq)?
+        } else {
+            sync::receive(store, &page.changes, page.server_clock, state.pushed_seq)?
+        };
         done.pulled += received.applied;
         done.removed += received.removed;
-        store.write(|conn| {
+        let swept = store.write(|conn| {
+            // The snapshot ended (the journal takes over): sweep, in the
+            // same transaction as the cursor's move, so exactly once.
+            let swept = if resyncing && page.cursor >= 0 {
+                let swept = sync::sweep_unseen(conn, state.pushed_seq)?;
+                diesel::update(sync_state::table)
+                    .set(sync_state::resync.eq(0))
+                    .execute(conn)?;
+                swept
+            } else {
+                0
+            };
             diesel::update(sync_state::table)
                 .set(sync_state::cursor.eq(page.cursor))
                 .execute(conn)?;
-            Ok(())
+            Ok(swept)
         })?;
+        done.removed += swept;
+        expected = page.total.or(expected);
         progress(Progress::Pulling {
             records: done.pulled,
+            of: expected,
         });
         if !page.more {
             break;

@@ -195,6 +195,7 @@ diesel::table! {
         applied_seq -> BigInt,
         created_at -> BigInt,
         updated_at -> BigInt,
+        pulled_seq -> Nullable<BigInt>,
     }
 }
 
@@ -203,6 +204,7 @@ diesel::table! {
         id -> Nullable<Integer>,
         seen -> BigInt,
         arbiter -> Integer,
+        purged_through -> BigInt,
     }
 }
 
@@ -241,6 +243,12 @@ diesel::table! {
 }
 
 diesel::table! {
+    sync_resync_seen (lead_id) {
+        lead_id -> Text,
+    }
+}
+
+diesel::table! {
     sync_state (id) {
         id -> Nullable<Integer>,
         server_url -> Text,
@@ -253,6 +261,7 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         refresh_token -> Nullable<Text>,
+        resync -> Integer,
     }
 }
 
@@ -322,6 +331,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sync_conflicts,
     sync_field_clocks,
     sync_held,
+    sync_resync_seen,
     sync_state,
     tasks,
     users,

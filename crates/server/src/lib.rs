@@ -5,12 +5,14 @@ mod error;
 mod extract;
 mod limits;
 mod mailer;
+mod purger;
 mod routes;
 mod state;
 mod web;
 
 pub use limits::RateConfig;
 pub use mailer::{MailSettings, Security, spawn as start_mailer};
+pub use purger::spawn as start_purger;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

@@ -43,6 +43,15 @@ struct Args {
     #[arg(long, env = "LEADLIGHT_RATE_PERIOD_SECONDS", default_value_t = 6)]
     rate_period_seconds: u64,
 
+    /// Days the sync journal is kept for desktops that are away; a desktop
+    /// away longer resyncs in full when it comes back.
+    #[arg(
+        long,
+        env = "LEADLIGHT_SYNC_RETENTION_DAYS",
+        default_value_t = leadlight_core::sync::DEFAULT_RETENTION_DAYS
+    )]
+    sync_retention_days: u32,
+
     /// An SMTP server to email due reminders and new assignments through;
     /// email is off without one.
     #[arg(long, env = "LEADLIGHT_SMTP_HOST", help_heading = "Email")]
@@ -175,6 +184,7 @@ fn run(args: Args) -> Result<(), String> {
         if let Some(mail) = mail {
             leadlight_server::start_mailer(store.clone(), mail)?;
         }
+        leadlight_server::start_purger(store.clone(), args.sync_retention_days);
         let listener = tokio::net::TcpListener::bind(args.bind)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;

@@ -166,10 +166,16 @@ impl Transport for HttpTransport {
         self.authorized(|http, base| http.post(format!("{base}/api/sync/push")).json(batch))
     }
 
-    fn changes(&mut self, since: i64, limit: i64) -> Result<ChangesPage, TransportError> {
+    fn changes(
+        &mut self,
+        client_id: &str,
+        since: i64,
+        limit: i64,
+    ) -> Result<ChangesPage, TransportError> {
         self.authorized(|http, base| {
+            // The client id is a UUID this desktop made: nothing to escape.
             http.get(format!(
-                "{base}/api/sync/changes?since={since}&limit={limit}"
+                "{base}/api/sync/changes?since={since}&limit={limit}&client_id={client_id}"
             ))
         })
     }

@@ -7,7 +7,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type {
   Activity, AppStatus, Customer, ImportBatch, ImportPreview, ImportReport, Inbox, Dashboard, FieldError, Lead, LeadDetail, LeadQuery,
-  NewLead, Note, Page, Reminder, Task, User, DesktopPrefs, AppNotification, SyncConflict, SyncRound, SyncStatus,
+  NewLead, Note, Page, Reminder, Task, User, DesktopPrefs, AppNotification, SyncConflict, SyncProgress, SyncRound, SyncStatus,
 } from "./types";
 
 /** The core's error, as every command rejects with it. */
@@ -65,6 +65,15 @@ export function onOpenPage(open: (page: string) => void): void {
 }
 
 /** Call `changed` whenever the desktop's sync loop ends a round. */
+/** How far a round under way has got (desktop only). */
+export function onSyncProgress(changed: (progress: SyncProgress) => void): () => void {
+  if (transport === tauriTransport && "__TAURI_INTERNALS__" in window) {
+    const stop = listen<SyncProgress>("sync-progress", (event) => changed(event.payload));
+    return () => void stop.then((unlisten) => unlisten());
+  }
+  return () => {};
+}
+
 export function onSyncStatus(changed: (status: SyncStatus | null) => void): () => void {
   if (transport === tauriTransport && "__TAURI_INTERNALS__" in window) {
     const stop = listen<SyncStatus | null>("sync-status", (event) => changed(event.payload));

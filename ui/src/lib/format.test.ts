@@ -1,5 +1,5 @@
 import { describe as suite, expect, it } from "vitest";
-import { ago, count, counted, describe, percent, statusLabel, syncState, syncValue } from "./format";
+import { ago, count, counted, describe, percent, statusLabel, syncProgress, syncState, syncValue } from "./format";
 import type { SyncStatus } from "./types";
 
 suite("format", () => {
@@ -45,5 +45,17 @@ suite("format", () => {
     expect(syncValue(null)).toBe("(empty)");
     expect(syncValue("Ada")).toBe("Ada");
     expect(syncValue({ name: "Walk In", owner_id: "x" })).toBe("Walk In");
+  });
+
+  it("tells how far a sync round has got", () => {
+    expect(syncProgress({ phase: "pushing", done: 500, of: 2000 })).toEqual({
+      label: "Sending 500 of 2,000 changes", fraction: 0.25,
+    });
+    expect(syncProgress({ phase: "pulling", records: 12000, of: 100000 })).toEqual({
+      label: "Receiving 12,000 of 100,000 leads", fraction: 0.12,
+    });
+    // Leads changed while the snapshot ran come again after it: never past full.
+    expect(syncProgress({ phase: "pulling", records: 100004, of: 100000 }).fraction).toBe(1);
+    expect(syncProgress({ phase: "pulling", records: 3, of: null })).toEqual({ label: "Received 3 leads", fraction: null });
   });
 });

@@ -1,6 +1,6 @@
 // Presentation only: how figures, dates and enum values read in the UI.
 
-import type { ActivityKind, LeadSource, LeadStatus, SyncStatus } from "./types";
+import type { ActivityKind, LeadSource, LeadStatus, SyncProgress, SyncStatus } from "./types";
 
 const STATUS_LABELS: Record<LeadStatus, string> = {
   new: "New",
@@ -106,6 +106,16 @@ export function syncState(
   if (status.pending > 0) return { label: `${counted(status.pending, "change")} waiting`, tone: "busy" };
   if (!status.last_success_at) return { label: "Not synced yet", tone: "busy" };
   return { label: `Synced ${ago(status.last_success_at, now)}`, tone: "good" };
+}
+
+/** A sync round under way, for the indicator's bar (`fraction` null when
+ * the total is not known: a pull after the first sync). */
+export function syncProgress(p: SyncProgress): { label: string; fraction: number | null } {
+  if (p.phase === "pushing")
+    return { label: `Sending ${count(p.done)} of ${counted(p.of, "change")}`, fraction: p.of > 0 ? Math.min(1, p.done / p.of) : null };
+  if (p.of != null && p.of > 0)
+    return { label: `Receiving ${count(Math.min(p.records, p.of))} of ${counted(p.of, "lead")}`, fraction: Math.min(1, p.records / p.of) };
+  return { label: `Received ${counted(p.records, "lead")}`, fraction: null };
 }
 
 /** A synced value as a person reads it ("(empty)" for none). */

@@ -242,6 +242,11 @@ export interface SyncConflict {
   reviewed: boolean;
 }
 
+/** How far a sync round has got (the desktop's "sync-progress" event). */
+export type SyncProgress =
+  | { phase: "pushing"; done: number; of: number }
+  | { phase: "pulling"; records: number; of: number | null };
+
 export interface SyncRound {
   pushed: number;
   rejected: number;
@@ -249,4 +254,5 @@ export interface SyncRound {
   pulled: number;
   removed: number;
   not_synced_yet: number;
+  resynced: boolean;
 }

@@ -6,9 +6,13 @@
 //! and the team. Other records in a batch are refused by name until their
 //! turn comes, so a client never believes they were applied.
 
+mod purge;
 pub(crate) mod reminders;
+mod snapshot;
 pub(crate) mod tags;
 mod timeline;
+
+pub use purge::{DEFAULT_RETENTION_DAYS, Purged, purge};
 
 pub use reminders::ReminderRecord;
 pub use tags::TagRecord;
@@ -683,6 +687,16 @@ pub struct ChangesPage {
     pub more: bool,
     #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub server_clock: Hlc,
+    /// The cursor asked from is older than the purge horizon: this page
+    /// begins a snapshot of everything the user may hold, and the desktop
+    /// drops what the snapshot did not send once it has ended (a negative
+    /// cursor is a snapshot under way).
+    #[serde(default)]
+    pub resync: bool,
+    /// On a snapshot's first page: how many leads it sends in all (for a
+    /// progress bar).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
 }
 
 /// Journal entries one page of changes reads at most.
@@ -695,33 +709,88 @@ pub struct ChangesQuery {
     /// The cursor of the last page fetched; 0 (the default) from the start.
     #[serde(default)]
     pub since: i64,
-    /// Journal entries to read (1 to 1,000; 500 by default).
+    /// Journal entries to read (1 to 1,000; 500 by default), or leads
+    /// during a snapshot.
     pub limit: Option<i64>,
+    /// The desktop's sync client: its cursor is remembered, so that the
+    /// journal is not purged past it while it keeps coming.
+    pub client_id: Option<String>,
 }
 
-/// [`changes`] from a query.
-pub fn changes_for(store: &Store, actor: &Actor, query: ChangesQuery) -> CoreResult<ChangesPage> {
-    changes(store, actor, query.since, query.limit.unwrap_or(500))
-}
-
-/// What changed since `since` that the actor may see (the server's side of
-/// `GET /api/sync/changes`): each record touched, as it is now, or `gone`
-/// for one that left the actor's sight after they were sent it.
+/// [`changes_for`] for a caller that does not name its client.
 pub fn changes(store: &Store, actor: &Actor, since: i64, limit: i64) -> CoreResult<ChangesPage> {
-    if since < 0 {
-        return Err(CoreError::invalid(
-            "since",
-            "must be 0 or a cursor from an earlier page",
-        ));
-    }
+    changes_for(
+        store,
+        actor,
+        ChangesQuery {
+            since,
+            limit: Some(limit),
+            client_id: None,
+        },
+    )
+}
+
+/// What changed since the query's cursor that the actor may see (the
+/// server's side of `GET /api/sync/changes`): each record touched, as it is
+/// now, or `gone` for one that left the actor's sight after they were sent
+/// it. From 0, a negative cursor, or one older than the purge horizon, a
+/// snapshot instead (docs/SYNC.md).
+pub fn changes_for(store: &Store, actor: &Actor, query: ChangesQuery) -> CoreResult<ChangesPage> {
+    let ChangesQuery {
+        since,
+        limit,
+        client_id,
+    } = query;
+    let limit = limit.unwrap_or(500);
     if !(1..=MAX_CHANGES_PER_PAGE).contains(&limit) {
         return Err(CoreError::invalid(
             "limit",
             format!("must be between 1 and {MAX_CHANGES_PER_PAGE}"),
         ));
     }
-    // A write: it remembers what it sends (sync_held).
+    let at_snapshot = snapshot::Snapshot::from_cursor(since);
+    if since < 0 && at_snapshot.is_none_or(|at| at.cursor().is_err()) {
+        return Err(CoreError::invalid(
+            "since",
+            "must be 0 or a cursor from an earlier page",
+        ));
+    }
+    let now = store.now();
+    // A write: it remembers what it sends (sync_held) and the client's place.
     store.write(|conn| {
+        let last = journal::last_seq(conn)?;
+        if at_snapshot.is_some_and(|at| at.start > last) {
+            return Err(CoreError::invalid(
+                "since",
+                "must be 0 or a cursor from an earlier page",
+            ));
+        }
+        let expired = since > 0 && since < purge::horizon(conn)?;
+        let snapshot = match at_snapshot {
+            Some(at) => Some(at),
+            None if since == 0 || expired => {
+                Some(snapshot::Snapshot::begin(journal::last_seq(conn)?))
+            }
+            None => None,
+        };
+        if let Some(client) = client_id {
+            // Everything before this is on the client (or, in a snapshot,
+            // comes from the tables and then the journal after `start`).
+            let holds = snapshot.map_or(since, |at| at.start);
+            diesel::update(
+                sync_clients::table
+                    .filter(sync_clients::client_id.eq(client.trim()))
+                    .filter(sync_clients::user_id.eq(actor.user_id)),
+            )
+            .set((
+                sync_clients::pulled_seq.eq(holds),
+                sync_clients::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        }
+        if let Some(at) = snapshot {
+            return snapshot::page(conn, actor, at, limit, expired);
+        }
         let entries: Vec<(Option<i32>, Entity, String)> = change_journal::table
             .filter(change_journal::seq.gt(since as i32))
             .order(change_journal::seq.asc())
@@ -791,6 +860,8 @@ pub fn changes(store: &Store, actor: &Actor, since: i64, limit: i64) -> CoreResu
             cursor,
             more: entries.len() as i64 == limit,
             server_clock: journal::last_clock(conn)?,
+            resync: false,
+            total: None,
         })
     })
 }
@@ -850,7 +921,7 @@ fn part_as_seen(
 }
 
 /// Everything hanging off a lead that `actor` holds with it.
-fn parts_of_lead(
+pub(super) fn parts_of_lead(
     conn: &mut SqliteConnection,
     actor: &Actor,
     lead: LeadId,
@@ -897,7 +968,7 @@ fn is_held(conn: &mut SqliteConnection, actor: &Actor, id: &str) -> CoreResult<b
 }
 
 /// Remember that `actor`'s desktops hold the lead.
-fn hold(conn: &mut SqliteConnection, actor: &Actor, id: &str) -> CoreResult<()> {
+pub(super) fn hold(conn: &mut SqliteConnection, actor: &Actor, id: &str) -> CoreResult<()> {
     diesel::insert_or_ignore_into(sync_held::table)
         .values((
             sync_held::user_id.eq(actor.user_id),
@@ -933,12 +1004,7 @@ pub fn receive(
     pushed_seq: i64,
 ) -> CoreResult<Received> {
     store.write(|conn| {
-        let pending: std::collections::HashSet<String> = journal::made_here_after(pushed_seq)
-            .select(change_journal::entity_id)
-            .distinct()
-            .load::<String>(conn)?
-            .into_iter()
-            .collect();
+        let pending = pending_ids(conn, pushed_seq)?;
         let mut received = Received::default();
         for change in changes {
             let (entity, id) = change.key();
@@ -985,6 +1051,121 @@ pub fn receive(
             .execute(conn)?;
         Ok(received)
     })
+}
+
+/// The records with changes made here after `pushed_seq`, still to go.
+fn pending_ids(
+    conn: &mut SqliteConnection,
+    pushed_seq: i64,
+) -> CoreResult<std::collections::HashSet<String>> {
+    Ok(journal::made_here_after(pushed_seq)
+        .select(change_journal::entity_id)
+        .distinct()
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// A page of a full resync (the desktop's cursor was older than the purge
+/// horizon): received as any page; then each lead it sent keeps only the
+/// notes, activities, tags and reminders sent with it (what else the desktop
+/// holds was deleted and purged on the server), and is marked seen, for
+/// [`sweep_unseen`] at the end.
+pub fn receive_resync(
+    store: &Store,
+    changes: &[Change],
+    server_clock: Hlc,
+    pushed_seq: i64,
+) -> CoreResult<Received> {
+    use crate::schema::{activities, lead_tags, notes, reminders, sync_resync_seen};
+    let received = receive(store, changes, server_clock, pushed_seq)?;
+    store.write(|conn| {
+        let pending = pending_ids(conn, pushed_seq)?;
+        for change in changes {
+            let Change::Lead(lead) = change else { continue };
+            diesel::insert_or_ignore_into(sync_resync_seen::table)
+                .values(sync_resync_seen::lead_id.eq(lead.id.to_string()))
+                .execute(conn)?;
+            if pending.contains(&lead.id.to_string()) {
+                continue;
+            }
+            // Held here, neither sent with the lead nor waiting to go.
+            let sent: std::collections::HashSet<(Entity, String)> = changes
+                .iter()
+                .filter(|c| match c {
+                    Change::Note(n) => n.lead_id == lead.id,
+                    Change::Activity(a) => a.lead_id == lead.id,
+                    Change::Tag(t) => t.lead_id == lead.id,
+                    Change::Reminder(r) => r.lead_id == lead.id,
+                    _ => false,
+                })
+                .map(Change::key)
+                .collect();
+            let stale = |entity: Entity, ids: Vec<String>| -> Vec<String> {
+                ids.into_iter()
+                    .filter(|id| !pending.contains(id) && !sent.contains(&(entity, id.clone())))
+                    .collect()
+            };
+            let held: Vec<String> = notes::table
+                .filter(notes::lead_id.eq(lead.id))
+                .select(notes::id)
+                .load(conn)?;
+            diesel::delete(notes::table.filter(notes::id.eq_any(stale(Entity::Note, held))))
+                .execute(conn)?;
+            let held: Vec<String> = activities::table
+                .filter(activities::lead_id.eq(lead.id))
+                .select(activities::id)
+                .load(conn)?;
+            diesel::delete(
+                activities::table.filter(activities::id.eq_any(stale(Entity::Activity, held))),
+            )
+            .execute(conn)?;
+            let held: Vec<String> = reminders::table
+                .filter(reminders::lead_id.eq(lead.id))
+                .select(reminders::id)
+                .load(conn)?;
+            diesel::delete(
+                reminders::table.filter(reminders::id.eq_any(stale(Entity::Reminder, held))),
+            )
+            .execute(conn)?;
+            let held: Vec<String> = lead_tags::table
+                .filter(lead_tags::lead_id.eq(lead.id))
+                .select(lead_tags::tag)
+                .load(conn)?;
+            let keys = held
+                .iter()
+                .map(|tag| format!("{}/{}", lead.id, tag.to_lowercase()))
+                .collect();
+            for key in stale(Entity::LeadTag, keys) {
+                tags::remove(conn, &key)?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(received)
+}
+
+/// The end of a full resync: the leads the snapshot did not send (and that
+/// have no change of this desktop's waiting) leave, with what hangs off
+/// them. Returns how many left. Runs in the caller's transaction, with the
+/// cursor moving past the snapshot, so it happens exactly once.
+pub(crate) fn sweep_unseen(conn: &mut SqliteConnection, pushed_seq: i64) -> CoreResult<usize> {
+    use crate::schema::sync_resync_seen;
+    let pending = pending_ids(conn, pushed_seq)?;
+    let unseen: Vec<LeadId> = leads_table::table
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            sync_resync_seen::table.filter(sync_resync_seen::lead_id.eq(leads_table::id)),
+        )))
+        .select(leads_table::id)
+        .load(conn)?;
+    let mut removed = 0;
+    for id in unseen {
+        if !pending.contains(&id.to_string()) {
+            removed += remove_lead(conn, id)?;
+        }
+    }
+    diesel::delete(sync_resync_seen::table).execute(conn)?;
+    Ok(removed)
 }
 
 /// Write a team member as the server has them. A new one has no password

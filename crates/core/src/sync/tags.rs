@@ -74,8 +74,13 @@ pub(super) fn apply(
         .select((change_journal::hlc, change_journal::origin))
         .first(conn)
         .optional()?;
+    // Purged from the journal: the row's last change stands in for it.
+    let last = match last {
+        Some((hlc, origin)) => Some((hlc, origin.unwrap_or_default())),
+        None => load(conn, &op.entity_id)?.map(|t| (t.updated_at.millis() << 16, String::new())),
+    };
     let mine = (op.hlc.raw(), client.to_owned());
-    if last.is_some_and(|(hlc, origin)| (hlc, origin.unwrap_or_default()) >= mine) {
+    if last.is_some_and(|theirs| theirs >= mine) {
         return Ok(Outcome::Superseded {
             fields: vec!["tag".into()],
         });

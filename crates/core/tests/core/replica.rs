@@ -29,15 +29,27 @@ impl Transport for Direct<'_> {
         })
     }
 
-    fn changes(&mut self, since: i64, limit: i64) -> Result<ChangesPage, TransportError> {
+    fn changes(
+        &mut self,
+        client_id: &str,
+        since: i64,
+        limit: i64,
+    ) -> Result<ChangesPage, TransportError> {
         if self.down {
             return Err(TransportError::Offline("connection refused".into()));
         }
-        sync::changes(&self.server.store, &self.actor, since, limit).map_err(|e| {
-            TransportError::Refused {
-                code: e.code(),
-                message: e.to_string(),
-            }
+        sync::changes_for(
+            &self.server.store,
+            &self.actor,
+            sync::ChangesQuery {
+                since,
+                limit: Some(limit),
+                client_id: Some(client_id.to_owned()),
+            },
+        )
+        .map_err(|e| TransportError::Refused {
+            code: e.code(),
+            message: e.to_string(),
         })
     }
 }
@@ -311,10 +323,16 @@ fn a_new_desktop_gets_the_team_and_the_leads_its_user_may_see() {
         [walk_in]
     );
     assert!(progress.len() > 2, "a page at a time: {progress:?}");
-    assert!(matches!(
+    // A first sync is a snapshot: the server says how many leads come
+    // (Bob's and the walk-in), and the bar ends full.
+    assert_eq!(
         progress.last(),
-        Some(replica::Progress::Pulling { records }) if *records == done.pulled
-    ));
+        Some(&replica::Progress::Pulling {
+            records: done.pulled,
+            of: Some(2)
+        })
+    );
+    assert_eq!(done.pulled, 2);
     // Nothing pulled is pushed back.
     assert_eq!(replica::status(&fresh).unwrap().unwrap().pending, 0);
 }
@@ -641,5 +659,103 @@ fn tags_sync_and_the_later_decision_on_a_tag_stands() {
         .total,
         1,
         "found by tag on Ada's desktop"
+    );
+}
+
+/// The server keeps its journal for a while (90 days by default) and no
+/// longer than its clients need it: a desktop away for longer resyncs from
+/// a snapshot, keeping its own waiting changes, dropping what left its
+/// user's sight and what was deleted meanwhile.
+#[test]
+fn a_desktop_away_longer_than_the_journal_is_kept_resyncs() {
+    let server = TestDb::new();
+    let bob = server.user("Bob", Role::Agent);
+    let cara = server.user("Cara", Role::Agent);
+    let bobs = desktop(&server, &bob);
+    let caras = desktop(&server, &cara);
+    let kept = server.lead(&server.admin, "Kept");
+    let moved = server.lead(&server.admin, "Moved Away");
+    for id in [kept.id, moved.id] {
+        leads::assign(&server.store, &server.admin, id, Some(bob.user_id)).unwrap();
+    }
+    let note =
+        leadlight_core::notes::add(&server.store, &server.admin, kept.id, "Old news").unwrap();
+    leads::add_tags(&server.store, &server.admin, kept.id, vec!["Stale".into()]).unwrap();
+    round(&bobs, &server, &bob).unwrap();
+    round(&caras, &server, &cara).unwrap();
+    assert_eq!(
+        leads::open(&bobs.store, &bob, kept.id).unwrap().notes.len(),
+        1
+    );
+
+    // Bob's computer stays shut for 100 days; Cara syncs now and then.
+    // Meanwhile the note and the tag go, one lead moves to Cara, a new
+    // lead comes to Bob.
+    leadlight_core::notes::delete(&server.store, &server.admin, note.id).unwrap();
+    leads::remove_tag(&server.store, &server.admin, kept.id, "Stale").unwrap();
+    leads::assign(&server.store, &server.admin, moved.id, Some(cara.user_id)).unwrap();
+    let new = server.lead(&server.admin, "New For Bob");
+    leads::assign(&server.store, &server.admin, new.id, Some(bob.user_id)).unwrap();
+    server.advance_minutes(100 * 24 * 60);
+    caras.advance_minutes(100 * 24 * 60);
+    caras.lead(&cara, "Cara's Latest");
+    // Two rounds: a pull tells the server where the desktop holds from.
+    round(&caras, &server, &cara).unwrap();
+    round(&caras, &server, &cara).unwrap();
+    let journal = server.count("change_journal");
+    let purged = sync::purge(&server.store, chrono::Duration::days(90)).unwrap();
+    assert!(purged.entries > 0, "{purged:?}");
+    assert_eq!(purged.tombstones, 2, "the note and the tag: {purged:?}");
+    assert_eq!(
+        server.count("change_journal"),
+        journal - purged.entries as i64
+    );
+
+    // Bob wakes his computer up with an edit of his own made before.
+    bobs.advance_minutes(100 * 24 * 60);
+    bobs.rename(&bob, kept.id, "Kept (renamed offline)");
+    let done = round(&bobs, &server, &bob).unwrap();
+    assert_eq!(
+        (done.pushed, done.rejected),
+        (2, 0),
+        "the rename and its activity: {done:?}"
+    );
+    assert!(done.resynced, "{done:?}");
+    let names = |db: &TestDb, actor: &Actor| -> Vec<String> {
+        let mut names: Vec<String> = leads::list(&db.store, actor, Default::default())
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|l| l.name)
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        names(&bobs, &bob),
+        ["Kept (renamed offline)", "New For Bob"],
+        "what moved away left; what came arrived; his edit stayed"
+    );
+    let page = leads::open(&bobs.store, &bob, kept.id).unwrap();
+    assert!(
+        page.notes.is_empty(),
+        "the deleted note left: {:?}",
+        page.notes
+    );
+    assert!(page.lead.tags.is_empty(), "the removed tag left");
+    assert!(leads::get(&bobs.store, &bob, moved.id).is_err());
+    assert_eq!(
+        leads::get(&server.store, &bob, kept.id).unwrap().name,
+        "Kept (renamed offline)"
+    );
+
+    // Cara's desktop, within the horizon, carries on from its cursor.
+    let after = server.lead(&server.admin, "After The Purge");
+    leads::assign(&server.store, &server.admin, after.id, Some(cara.user_id)).unwrap();
+    let done = round(&caras, &server, &cara).unwrap();
+    assert_eq!(done.removed, 0, "{done:?}");
+    assert_eq!(
+        names(&caras, &cara),
+        ["After The Purge", "Cara's Latest", "Moved Away"]
     );
 }

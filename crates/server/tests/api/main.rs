@@ -46,30 +46,24 @@ impl Server {
     /// A server with extra command-line flags.
     pub fn start_with(flags: &[&str]) -> Self {
         let data = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_leadlight-server"))
-            .args(["--bind", "127.0.0.1:0", "--data-dir"])
-            .arg(data.path())
-            .args(flags)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
+        let (child, url) = spawn(data.path(), "127.0.0.1:0", flags);
         Self {
             url,
             child,
             _data: data,
             http: reqwest::Client::new(),
         }
+    }
+
+    /// Stop the server and start it again on the same data and address,
+    /// with `flags`.
+    pub fn restart_with(&mut self, flags: &[&str]) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let bind = self.url.trim_start_matches("http://").to_owned();
+        let (child, url) = spawn(self._data.path(), &bind, flags);
+        assert_eq!(url, self.url);
+        self.child = child;
     }
 
     pub fn at(&self, path: &str) -> String {
@@ -199,6 +193,29 @@ pub async fn json_of(response: Response) -> (StatusCode, Value) {
 }
 
 /// The field a validation error names first.
+/// Start the server binary on `data`, bound to `bind`; its address.
+fn spawn(data: &std::path::Path, bind: &str, flags: &[&str]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leadlight-server"))
+        .args(["--bind", bind, "--data-dir"])
+        .arg(data)
+        .args(flags)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (child, url)
+}
+
 pub fn field(body: &Value) -> &str {
     assert_eq!(body["code"], "validation", "{body}");
     body["fields"][0]["field"].as_str().unwrap_or_default()

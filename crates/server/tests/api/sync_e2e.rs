@@ -222,3 +222,113 @@ async fn a_desktop_whose_server_is_gone_keeps_its_changes() {
     })
     .await;
 }
+
+/// A desktop away longer than the server keeps its sync journal: the server
+/// (restarted with a retention of 0 days, so it purges at once) answers its
+/// old cursor with a snapshot, and the desktop ends up holding exactly what
+/// its user may see, its own offline edit included.
+#[tokio::test]
+async fn a_desktop_away_past_the_purge_horizon_resyncs() {
+    let mut server = Server::start();
+    let (admin, alan, _bea) = server.team().await;
+    let url = server.url.clone();
+    let password = "another long password";
+    let mut ids = Vec::new();
+    for name in ["Stays With Alan", "Goes To Bea"] {
+        let lead = server
+            .lead(&admin, json!({ "name": name, "owner_id": alan.id }))
+            .await;
+        ids.push(lead["id"].as_str().unwrap().to_owned());
+    }
+    let (status, tagged) = server
+        .call(
+            Method::POST,
+            &format!("/api/leads/{}/tags", ids[0]),
+            &admin,
+            Some(json!({ "tags": ["Stale"] })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{tagged}");
+
+    let alans = on_desk({
+        let url = url.clone();
+        move || {
+            let mut alans = Desk::sign_in(&url, "alan@example.com", password);
+            alans.sync();
+            assert_eq!(alans.names(), ["Goes To Bea", "Stays With Alan"]);
+            alans
+        }
+    })
+    .await;
+
+    // While Alan's computer is shut: the tag goes, one lead goes to Bea,
+    // a new one comes to Alan.
+    let (_, bea) = server.call(Method::GET, "/api/users", &admin, None).await;
+    let bea_id = bea["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "bea@example.com")
+        .unwrap()["id"]
+        .clone();
+    let (status, _) = server
+        .call(
+            Method::DELETE,
+            &format!("/api/leads/{}/tags/Stale", ids[0]),
+            &admin,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = server
+        .call(
+            Method::PUT,
+            &format!("/api/leads/{}/assign", ids[1]),
+            &admin,
+            Some(json!({ "owner": bea_id })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    server
+        .lead(
+            &admin,
+            json!({ "name": "New For Alan", "owner_id": alan.id }),
+        )
+        .await;
+    server.restart_with(&["--sync-retention-days", "0"]);
+
+    let stays = leadlight_core::ids::LeadId::parse(&ids[0]).unwrap();
+    on_desk(move || {
+        let mut alans = alans;
+        leads::update(
+            &alans.store,
+            &alans.actor,
+            stays,
+            LeadPatch {
+                company: Some(Some("Edited Offline Ltd".into())),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let round = alans.sync();
+        assert!(round.resynced, "{round:?}");
+        assert_eq!(round.rejected, 0, "{round:?}");
+        assert_eq!(
+            alans.names(),
+            ["New For Alan", "Stays With Alan"],
+            "{round:?}"
+        );
+        let lead = leads::get(&alans.store, &alans.actor, stays).unwrap();
+        assert_eq!(lead.company.as_deref(), Some("Edited Offline Ltd"));
+        assert!(
+            lead.tags.is_empty(),
+            "the removed tag left: {:?}",
+            lead.tags
+        );
+    })
+    .await;
+    let (_, lead) = server
+        .call(Method::GET, &format!("/api/leads/{stays}"), &alan, None)
+        .await;
+    assert_eq!(lead["lead"]["company"], "Edited Offline Ltd");
+}
