@@ -230,6 +230,7 @@ fn restate(conn: &mut SqliteConnection, user: &User) -> CoreResult<i64> {
     entries.extend(crate::sync::reminders::restate(
         conn, user.id, everything, &ids,
     )?);
+    entries.extend(crate::sync::tasks::restate(conn, user.id)?);
     crate::journal::record_many(conn, &entries)?;
     Ok(i64::from(before.unwrap_or(0)))
 }
@@ -454,7 +455,13 @@ fn round(
         }
         let resyncing = page.resync || state.resync == 1;
         let received = if resyncing && (page.resync || state.cursor < 0) {
-            sync::receive_resync(store, &page.changes, page.server_clock, state.pushed_seq)?
+            sync::receive_resync(
+                store,
+                &page.changes,
+                page.server_clock,
+                state.pushed_seq,
+                page.total.is_some(),
+            )?
         } else {
             sync::receive(store, &page.changes, page.server_clock, state.pushed_seq)?
         };
@@ -509,6 +516,7 @@ fn take_answer(
                 Change::Note(record) => serde_json::to_value(record),
                 Change::Tag(record) => serde_json::to_value(record),
                 Change::Reminder(record) => serde_json::to_value(record),
+                Change::Task(record) => serde_json::to_value(record),
                 Change::User(_) | Change::Activity(_) | Change::Gone { .. } => return None,
             };
             Some((change.key().1, value.unwrap_or(Value::Null)))

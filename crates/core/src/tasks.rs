@@ -15,8 +15,8 @@ use diesel::prelude::*;
 use diesel::sqlite::Sqlite;
 use serde::{Deserialize, Serialize};
 
-const TITLE_MAX: usize = 200;
-const DESCRIPTION_MAX: usize = 10_000;
+pub(crate) const TITLE_MAX: usize = 200;
+pub(crate) const DESCRIPTION_MAX: usize = 10_000;
 
 text_enum!(
     TaskStatus, "task status" {
@@ -152,7 +152,7 @@ fn visible(conn: &mut SqliteConnection, actor: &Actor, id: TaskId) -> CoreResult
     Ok(hydrate(conn, vec![row])?.remove(0))
 }
 
-fn may_assign_to(actor: &Actor, assignee: UserId) -> CoreResult<()> {
+pub(crate) fn may_assign_to(actor: &Actor, assignee: UserId) -> CoreResult<()> {
     if assignee == actor.user_id || actor.sees_everything() {
         Ok(())
     } else {
@@ -162,7 +162,7 @@ fn may_assign_to(actor: &Actor, assignee: UserId) -> CoreResult<()> {
     }
 }
 
-fn check_assignee(conn: &mut SqliteConnection, assignee: UserId) -> CoreResult<()> {
+pub(crate) fn check_assignee(conn: &mut SqliteConnection, assignee: UserId) -> CoreResult<()> {
     let user = crate::users::load(conn, assignee)
         .map_err(|_| CoreError::invalid("assignee_id", "no user has this id"))?;
     if user.deactivated_at.is_some() {

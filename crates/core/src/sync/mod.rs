@@ -10,12 +10,14 @@ mod purge;
 pub(crate) mod reminders;
 mod snapshot;
 pub(crate) mod tags;
+pub(crate) mod tasks;
 mod timeline;
 
 pub use purge::{DEFAULT_RETENTION_DAYS, Purged, purge};
 
 pub use reminders::ReminderRecord;
 pub use tags::TagRecord;
+pub use tasks::TaskRecord;
 pub use timeline::{ActivityRecord, NoteRecord};
 
 use crate::actor::Actor;
@@ -47,6 +49,7 @@ pub const SYNCED: &[Entity] = &[
     Entity::Activity,
     Entity::LeadTag,
     Entity::Reminder,
+    Entity::Task,
 ];
 
 /// A client clock further ahead of the server's than this is refused: it
@@ -248,7 +251,7 @@ pub fn push(store: &Store, actor: &Actor, batch: PushBatch) -> CoreResult<PushAn
                 && let Ok(id) = LeadId::parse(&op.entity_id)
             {
                 match outcome {
-                    Outcome::Applied => hold(conn, actor, &op.entity_id)?,
+                    Outcome::Applied => hold(conn, actor, Entity::Lead, &op.entity_id)?,
                     // A retried batch: the first answer, with the server's
                     // versions, may never have arrived.
                     Outcome::Rejected(_) | Outcome::Superseded { .. } | Outcome::AlreadyApplied => {
@@ -257,6 +260,10 @@ pub fn push(store: &Store, actor: &Actor, batch: PushBatch) -> CoreResult<PushAn
                         }
                     }
                 }
+            } else if op.entity == Entity::Task && outcome == Outcome::Applied {
+                // Held from now: if it leaves them before their next pull,
+                // that pull says so.
+                hold(conn, actor, Entity::Task, &op.entity_id)?;
             } else if !matches!(outcome, Outcome::Applied) {
                 timeline_again.push((op.entity, op.entity_id.clone()));
             }
@@ -335,6 +342,7 @@ fn apply(
         Entity::Activity => timeline::apply_activity(conn, actor, client, op, fields),
         Entity::LeadTag => tags::apply(conn, actor, client, op, fields),
         Entity::Reminder => reminders::apply(conn, actor, client, op, fields),
+        Entity::Task => tasks::apply(conn, actor, client, op, fields),
         other if SYNCED.contains(&other) => Err(CoreError::internal(format!(
             "{other} is listed as synced but has no rules"
         ))),
@@ -673,6 +681,8 @@ pub enum Change {
     Tag(TagRecord),
     /// A follow-up reminder (tombstone included).
     Reminder(ReminderRecord),
+    /// A task (tombstone included).
+    Task(TaskRecord),
     /// The record left the user's sight: remove it (and what hangs off it).
     Gone { entity: Entity, id: String },
 }
@@ -819,7 +829,11 @@ pub fn changes_for(store: &Store, actor: &Actor, query: ChangesQuery) -> CoreRes
                         changes.push(Change::User(user));
                     }
                 }
-                Entity::Note | Entity::Activity | Entity::LeadTag | Entity::Reminder => {
+                Entity::Note
+                | Entity::Activity
+                | Entity::LeadTag
+                | Entity::Reminder
+                | Entity::Task => {
                     changes.extend(part_as_seen(conn, actor, *entity, id, false)?);
                 }
                 Entity::Lead => {
@@ -887,14 +901,14 @@ fn lead_as_seen(
     let key = id.to_string();
     match record {
         Some(record) if visible => {
-            hold(conn, actor, &key)?;
+            hold(conn, actor, Entity::Lead, &key)?;
             Ok(Some(Change::Lead(record)))
         }
         _ => {
             // Kept, not cleared, once `gone` is sent: the page saying so may
             // be lost on the way, and the client then asks again. The
             // desktop drops the timeline with the lead: it comes again.
-            let held = is_held(conn, actor, &key)?;
+            let held = is_held(conn, actor, Entity::Lead, &key)?;
             Ok((held || tell_anyway).then_some(Change::Gone {
                 entity: Entity::Lead,
                 id: key,
@@ -916,6 +930,7 @@ fn part_as_seen(
         Entity::Note | Entity::Activity => timeline::as_seen(conn, actor, entity, id, tell_anyway),
         Entity::LeadTag => tags::as_seen(conn, actor, id, tell_anyway),
         Entity::Reminder => reminders::as_seen(conn, actor, id, tell_anyway),
+        Entity::Task => tasks::as_seen(conn, actor, id, tell_anyway),
         _ => Ok(None),
     }
 }
@@ -929,6 +944,7 @@ pub(super) fn parts_of_lead(
     let mut parts = timeline::of_lead(conn, lead)?;
     parts.extend(tags::of_lead(conn, lead)?);
     parts.extend(reminders::of_lead(conn, actor, lead)?);
+    parts.extend(tasks::of_lead(conn, actor, lead)?);
     Ok(parts)
 }
 
@@ -942,6 +958,7 @@ impl Change {
             Change::Activity(a) => (Entity::Activity, a.id.to_string()),
             Change::Tag(t) => (Entity::LeadTag, t.key()),
             Change::Reminder(r) => (Entity::Reminder, r.id.to_string()),
+            Change::Task(t) => (Entity::Task, t.id.to_string()),
             Change::Gone { entity, id } => (*entity, id.clone()),
         }
     }
@@ -956,23 +973,33 @@ fn user_record(conn: &mut SqliteConnection, id: UserId) -> CoreResult<Option<cra
         .optional()?)
 }
 
-/// Whether `actor`'s desktops were ever sent the lead.
-fn is_held(conn: &mut SqliteConnection, actor: &Actor, id: &str) -> CoreResult<bool> {
+/// Whether `actor`'s desktops were ever sent the record.
+pub(super) fn is_held(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    entity: Entity,
+    id: &str,
+) -> CoreResult<bool> {
     let held: i64 = sync_held::table
         .filter(sync_held::user_id.eq(actor.user_id))
-        .filter(sync_held::entity.eq(Entity::Lead.as_str()))
+        .filter(sync_held::entity.eq(entity.as_str()))
         .filter(sync_held::entity_id.eq(id))
         .count()
         .get_result(conn)?;
     Ok(held > 0)
 }
 
-/// Remember that `actor`'s desktops hold the lead.
-pub(super) fn hold(conn: &mut SqliteConnection, actor: &Actor, id: &str) -> CoreResult<()> {
+/// Remember that `actor`'s desktops hold the record.
+pub(super) fn hold(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    entity: Entity,
+    id: &str,
+) -> CoreResult<()> {
     diesel::insert_or_ignore_into(sync_held::table)
         .values((
             sync_held::user_id.eq(actor.user_id),
-            sync_held::entity.eq(Entity::Lead.as_str()),
+            sync_held::entity.eq(entity.as_str()),
             sync_held::entity_id.eq(id),
         ))
         .execute(conn)?;
@@ -1033,6 +1060,9 @@ pub fn receive(
                 Change::Reminder(reminder) => {
                     received.timeline += usize::from(reminders::put(conn, reminder)?);
                 }
+                Change::Task(task) => {
+                    received.timeline += usize::from(tasks::put(conn, task)?);
+                }
                 Change::Gone { entity, id } => {
                     received.removed += match entity {
                         Entity::Lead => match LeadId::parse(id) {
@@ -1041,6 +1071,7 @@ pub fn receive(
                         },
                         Entity::LeadTag => tags::remove(conn, id)?,
                         Entity::Reminder => reminders::remove(conn, id)?,
+                        Entity::Task => tasks::remove(conn, id)?,
                         _ => timeline::remove(conn, *entity, id)?,
                     };
                 }
@@ -1070,17 +1101,36 @@ fn pending_ids(
 /// horizon): received as any page; then each lead it sent keeps only the
 /// notes, activities, tags and reminders sent with it (what else the desktop
 /// holds was deleted and purged on the server), and is marked seen, for
-/// [`sweep_unseen`] at the end.
+/// [`sweep_unseen`] at the end. The first page (`first`) carries every task
+/// the user holds: the others here leave.
 pub fn receive_resync(
     store: &Store,
     changes: &[Change],
     server_clock: Hlc,
     pushed_seq: i64,
+    first: bool,
 ) -> CoreResult<Received> {
     use crate::schema::{activities, lead_tags, notes, reminders, sync_resync_seen};
-    let received = receive(store, changes, server_clock, pushed_seq)?;
+    let mut received = receive(store, changes, server_clock, pushed_seq)?;
     store.write(|conn| {
         let pending = pending_ids(conn, pushed_seq)?;
+        if first {
+            let sent: std::collections::HashSet<String> = changes
+                .iter()
+                .filter_map(|c| match c {
+                    Change::Task(t) => Some(t.id.to_string()),
+                    _ => None,
+                })
+                .collect();
+            let held: Vec<String> = crate::schema::tasks::table
+                .select(crate::schema::tasks::id)
+                .load(conn)?;
+            for id in held {
+                if !sent.contains(&id) && !pending.contains(&id) {
+                    received.removed += tasks::remove(conn, &id)?;
+                }
+            }
+        }
         for change in changes {
             let Change::Lead(lead) = change else { continue };
             diesel::insert_or_ignore_into(sync_resync_seen::table)

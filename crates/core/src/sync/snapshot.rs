@@ -47,7 +47,7 @@ impl Snapshot {
 }
 
 /// One page of the snapshot for `actor`: on the first, every member of the
-/// team; then up to `limit` leads they may hold, tombstones included, each
+/// team and the tasks they hold; then up to `limit` leads they may hold, tombstones included, each
 /// with its notes, activities, tags and their reminders.
 pub(super) fn page(
     conn: &mut SqliteConnection,
@@ -77,6 +77,7 @@ pub(super) fn page(
             .select(crate::users::User::as_select())
             .load(conn)?;
         changes.extend(team.into_iter().map(Change::User));
+        changes.extend(super::tasks::all_for(conn, actor)?);
     }
     let rows: Vec<(Option<i32>, LeadRecord)> = in_scope()
         .filter(leads::seq.gt(at.after as i32))
@@ -88,7 +89,7 @@ pub(super) fn page(
     let finished = (rows.len() as i64) < limit;
     for (_, lead) in rows {
         let id = lead.id;
-        hold(conn, actor, &id.to_string())?;
+        hold(conn, actor, crate::journal::Entity::Lead, &id.to_string())?;
         changes.push(Change::Lead(lead));
         changes.extend(parts_of_lead(conn, actor, id)?);
     }

@@ -759,3 +759,85 @@ fn a_desktop_away_longer_than_the_journal_is_kept_resyncs() {
         ["After The Purge", "Cara's Latest", "Moved Away"]
     );
 }
+
+/// A task a Manager gives an Agent reaches the Agent's desktop; done there
+/// offline, it is done on the server after the next round; given to
+/// someone else, it leaves the Agent's desktop. An Agent cannot give a task
+/// away by a forged push.
+#[test]
+fn tasks_sync_to_their_assignee() {
+    use leadlight_core::tasks::{self, NewTask, TaskStatus};
+    let server = TestDb::new();
+    let bob = server.user("Bob", Role::Agent);
+    let cara = server.user("Cara", Role::Agent);
+    let bobs = desktop(&server, &bob);
+    let task = tasks::create(
+        &server.store,
+        &server.admin,
+        NewTask {
+            title: "Send the price list".into(),
+            assignee_id: Some(bob.user_id),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    round(&bobs, &server, &bob).unwrap();
+    let mine = tasks::list(&bobs.store, &bob, Default::default()).unwrap();
+    assert_eq!(
+        mine.items
+            .iter()
+            .map(|t| t.title.as_str())
+            .collect::<Vec<_>>(),
+        ["Send the price list"]
+    );
+
+    tasks::complete(&bobs.store, &bob, task.id).unwrap();
+    let own = tasks::create(
+        &bobs.store,
+        &bob,
+        NewTask {
+            title: "Call the printer".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let done = round(&bobs, &server, &bob).unwrap();
+    assert_eq!(done.rejected, 0, "{done:?}");
+    assert_eq!(
+        tasks::get(&server.store, &server.admin, task.id)
+            .unwrap()
+            .status,
+        TaskStatus::Done
+    );
+    assert_eq!(
+        tasks::get(&server.store, &server.admin, own.id)
+            .unwrap()
+            .assignee_id,
+        bob.user_id
+    );
+
+    // A tampered desktop gives his own task to Cara: refused, and put back.
+    bobs.exec(&format!(
+        "UPDATE tasks SET assignee_id = '{}' WHERE id = '{}'",
+        cara.user_id, own.id
+    ));
+    bobs.exec(&format!(
+        "INSERT INTO change_journal (entity, entity_id, op, fields, actor_id, at, hlc) \
+         SELECT 'task', '{}', 'update', '{{\"assignee_id\":\"{}\"}}', '{}', at, hlc + 1 \
+         FROM change_journal ORDER BY seq DESC LIMIT 1",
+        own.id, cara.user_id, bob.user_id
+    ));
+    let done = round(&bobs, &server, &bob).unwrap();
+    assert_eq!(done.rejected, 1, "{done:?}");
+    assert_eq!(
+        tasks::get(&bobs.store, &bob, own.id).unwrap().assignee_id,
+        bob.user_id,
+        "the server's version came back"
+    );
+
+    // The Manager gives the first task to Cara: it leaves Bob's desktop.
+    tasks::assign(&server.store, &server.admin, task.id, cara.user_id).unwrap();
+    round(&bobs, &server, &bob).unwrap();
+    assert!(tasks::get(&bobs.store, &bob, task.id).is_err());
+    assert_eq!(bobs.count("tasks"), 1, "only his own task is left");
+}

@@ -15,13 +15,13 @@ use diesel::prelude::*;
 use leadlight_core::enquiries;
 use leadlight_core::journal::Entity;
 use leadlight_core::leads::{self, LeadPatch, NewLead};
-use leadlight_core::reminders;
 use leadlight_core::replica::{self, Transport, TransportError};
 use leadlight_core::schema::{change_journal, leads as leads_table, sync_field_clocks};
 use leadlight_core::sync::{
-    self, ChangesPage, LeadRecord, Outcome, PushAnswer, PushBatch, ReminderRecord,
+    self, ChangesPage, LeadRecord, Outcome, PushAnswer, PushBatch, ReminderRecord, TaskRecord,
 };
 use leadlight_core::{Actor, Role, Timestamp};
+use leadlight_core::{reminders, tasks};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -236,7 +236,7 @@ impl Run {
         let name = format!("Lead {step}");
         // Refused work (a lead this user may not touch here) writes nothing;
         // that is the point of trying it.
-        let kind = self.rng.below(14);
+        let kind = self.rng.below(16);
         let done = match kind {
             0 | 1 => {
                 let owner = if actor.sees_everything() {
@@ -342,6 +342,52 @@ impl Run {
             }),
             13 => self.rng.pick(&live_tags(db)).map_or(Ok(()), |(id, tag)| {
                 leads::remove_tag(&db.store, &actor, *id, tag).map(drop)
+            }),
+            14 => {
+                let assignee = if actor.sees_everything() {
+                    *self
+                        .rng
+                        .pick(&[actor.user_id, agents[0].user_id, agents[1].user_id])
+                        .unwrap()
+                } else {
+                    actor.user_id
+                };
+                tasks::create(
+                    &db.store,
+                    &actor,
+                    tasks::NewTask {
+                        title: format!("Task {step}"),
+                        assignee_id: Some(assignee),
+                        lead_id: id.filter(|_| self.rng.chance(50)),
+                        ..Default::default()
+                    },
+                )
+                .map(drop)
+            }
+            15 => self.rng.pick(&live_tasks(db)).map_or(Ok(()), |id| {
+                let id = *id;
+                match self.rng.below(5) {
+                    0 => tasks::complete(&db.store, &actor, id).map(drop),
+                    1 => tasks::reopen(&db.store, &actor, id).map(drop),
+                    2 => tasks::update(
+                        &db.store,
+                        &actor,
+                        id,
+                        tasks::TaskPatch {
+                            title: Some(format!("Retitled {step}")),
+                            ..Default::default()
+                        },
+                    )
+                    .map(drop),
+                    3 => tasks::delete(&db.store, &actor, id),
+                    _ => {
+                        let to = *self
+                            .rng
+                            .pick(&[agents[0].user_id, agents[1].user_id])
+                            .unwrap();
+                        tasks::assign(&db.store, &actor, id, to).map(drop)
+                    }
+                }
             }),
             _ => id.map_or(Ok(()), |id| {
                 let owner = self
@@ -460,6 +506,25 @@ impl Run {
                     "{client} holds lead {id} it may not see"
                 );
             }
+            // Their tasks (a task's lead only where the lead is held).
+            let theirs: Vec<TaskRecord> = all_tasks(&self.server)
+                .into_iter()
+                .filter(|t| desk.actor.sees_everything() || t.assignee_id == desk.actor.user_id)
+                .filter(|t| !(self.purged && t.deleted_at.is_some()))
+                .map(|mut t| {
+                    if t.lead_id
+                        .is_some_and(|l| !visible.contains_key(&l.to_string()))
+                    {
+                        t.lead_id = None;
+                    }
+                    t
+                })
+                .collect();
+            let mine: Vec<TaskRecord> = all_tasks(&desk.db)
+                .into_iter()
+                .filter(|t| !(self.purged && t.deleted_at.is_some()))
+                .collect();
+            assert_eq!(mine, theirs, "{client}: tasks");
             // Tags, and the reminders of this user (all, for an Admin).
             let theirs = parts(&self.server, &desk.actor, self.purged);
             let mine = parts(&desk.db, &desk.actor, self.purged);
@@ -574,6 +639,24 @@ fn live_notes(db: &TestDb) -> Vec<leadlight_core::ids::NoteId> {
         .filter(notes::deleted_at.is_null())
         .order(notes::id)
         .select(notes::id)
+        .load(&mut conn)
+        .unwrap()
+}
+
+fn live_tasks(db: &TestDb) -> Vec<leadlight_core::ids::TaskId> {
+    all_tasks(db)
+        .into_iter()
+        .filter(|t| t.deleted_at.is_none())
+        .map(|t| t.id)
+        .collect()
+}
+
+fn all_tasks(db: &TestDb) -> Vec<TaskRecord> {
+    use leadlight_core::schema::tasks;
+    let mut conn = db.store.connection().unwrap();
+    tasks::table
+        .order(tasks::id)
+        .select(TaskRecord::as_select())
         .load(&mut conn)
         .unwrap()
 }
