@@ -138,8 +138,11 @@ pub(crate) fn create_for_lead(
         }
         return Ok(id);
     }
+    // The lead's own id: every computer that converts this lead offline
+    // makes the same record, and sync merges them as one.
+    let id = CustomerId::parse(&lead.id.to_string()).map_err(CoreError::internal)?;
     let customer = Customer {
-        id: CustomerId::new(),
+        id,
         lead_id: lead.id,
         name: lead.name.clone(),
         email: lead.email.clone(),

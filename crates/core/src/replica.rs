@@ -230,6 +230,7 @@ fn restate(conn: &mut SqliteConnection, user: &User) -> CoreResult<i64> {
     entries.extend(crate::sync::reminders::restate(
         conn, user.id, everything, &ids,
     )?);
+    entries.extend(crate::sync::customers::restate(conn, user.id, &ids)?);
     entries.extend(crate::sync::tasks::restate(conn, user.id)?);
     crate::journal::record_many(conn, &entries)?;
     Ok(i64::from(before.unwrap_or(0)))
@@ -517,6 +518,7 @@ fn take_answer(
                 Change::Tag(record) => serde_json::to_value(record),
                 Change::Reminder(record) => serde_json::to_value(record),
                 Change::Task(record) => serde_json::to_value(record),
+                Change::Customer(record) => serde_json::to_value(record),
                 Change::User(_) | Change::Activity(_) | Change::Gone { .. } => return None,
             };
             Some((change.key().1, value.unwrap_or(Value::Null)))
@@ -557,9 +559,9 @@ fn take_answer(
             Outcome::Rejected(_) if !sync::SYNCED.contains(&op.entity) => {
                 done.not_synced_yet += 1;
             }
-            // An activity follows the change it logs: refused with it, it
-            // is no conflict of its own.
-            Outcome::Rejected(_) if op.entity == Entity::Activity => {}
+            // An activity follows the change it logs, and a customer record
+            // its lead's conversion: refused with it, no conflict of its own.
+            Outcome::Rejected(_) if matches!(op.entity, Entity::Activity | Entity::Customer) => {}
             Outcome::Rejected(refusal) => {
                 done.rejected += 1;
                 conflicts.push(NewConflict {

@@ -6,6 +6,7 @@
 //! and the team. Other records in a batch are refused by name until their
 //! turn comes, so a client never believes they were applied.
 
+pub(crate) mod customers;
 mod purge;
 pub(crate) mod reminders;
 mod snapshot;
@@ -13,6 +14,7 @@ pub(crate) mod tags;
 pub(crate) mod tasks;
 mod timeline;
 
+pub use customers::CustomerRecord;
 pub use purge::{DEFAULT_RETENTION_DAYS, Purged, purge};
 
 pub use reminders::ReminderRecord;
@@ -50,6 +52,7 @@ pub const SYNCED: &[Entity] = &[
     Entity::LeadTag,
     Entity::Reminder,
     Entity::Task,
+    Entity::Customer,
 ];
 
 /// A client clock further ahead of the server's than this is refused: it
@@ -343,6 +346,7 @@ fn apply(
         Entity::LeadTag => tags::apply(conn, actor, client, op, fields),
         Entity::Reminder => reminders::apply(conn, actor, client, op, fields),
         Entity::Task => tasks::apply(conn, actor, client, op, fields),
+        Entity::Customer => customers::apply(conn, actor, client, op, fields),
         other if SYNCED.contains(&other) => Err(CoreError::internal(format!(
             "{other} is listed as synced but has no rules"
         ))),
@@ -470,9 +474,15 @@ fn apply_lead(
         op.hlc,
         client,
     )?;
-    // Pending reminders follow the lead to its new owner, as when it is
-    // reassigned through the API: the desktop that pushed this may not have
+    // What follows a lead follows it here as through the API: its customer
+    // record (converted, retired, revived, its owner), and its pending
+    // reminders to a new owner. The desktop that pushed this may not have
     // held them all.
+    let after: LeadRow = leads_table::table
+        .filter(leads_table::id.eq(id))
+        .select(LeadRow::as_select())
+        .first(conn)?;
+    customers::follow_lead(conn, actor, &current, &after)?;
     if let Some(owner) = changes.owner_id.filter(|o| *o != current.owner_id) {
         crate::reminders::follow_lead_owner(
             conn,
@@ -683,6 +693,8 @@ pub enum Change {
     Reminder(ReminderRecord),
     /// A task (tombstone included).
     Task(TaskRecord),
+    /// A converted lead's customer record (tombstone included).
+    Customer(CustomerRecord),
     /// The record left the user's sight: remove it (and what hangs off it).
     Gone { entity: Entity, id: String },
 }
@@ -833,7 +845,8 @@ pub fn changes_for(store: &Store, actor: &Actor, query: ChangesQuery) -> CoreRes
                 | Entity::Activity
                 | Entity::LeadTag
                 | Entity::Reminder
-                | Entity::Task => {
+                | Entity::Task
+                | Entity::Customer => {
                     changes.extend(part_as_seen(conn, actor, *entity, id, false)?);
                 }
                 Entity::Lead => {
@@ -866,7 +879,6 @@ pub fn changes_for(store: &Store, actor: &Actor, query: ChangesQuery) -> CoreRes
                         }
                     }
                 }
-                _ => {}
             }
         }
         Ok(ChangesPage {
@@ -931,6 +943,7 @@ fn part_as_seen(
         Entity::LeadTag => tags::as_seen(conn, actor, id, tell_anyway),
         Entity::Reminder => reminders::as_seen(conn, actor, id, tell_anyway),
         Entity::Task => tasks::as_seen(conn, actor, id, tell_anyway),
+        Entity::Customer => customers::as_seen(conn, actor, id, tell_anyway),
         _ => Ok(None),
     }
 }
@@ -945,6 +958,7 @@ pub(super) fn parts_of_lead(
     parts.extend(tags::of_lead(conn, lead)?);
     parts.extend(reminders::of_lead(conn, actor, lead)?);
     parts.extend(tasks::of_lead(conn, actor, lead)?);
+    parts.extend(customers::of_lead(conn, lead)?);
     Ok(parts)
 }
 
@@ -959,6 +973,7 @@ impl Change {
             Change::Tag(t) => (Entity::LeadTag, t.key()),
             Change::Reminder(r) => (Entity::Reminder, r.id.to_string()),
             Change::Task(t) => (Entity::Task, t.id.to_string()),
+            Change::Customer(c) => (Entity::Customer, c.id.to_string()),
             Change::Gone { entity, id } => (*entity, id.clone()),
         }
     }
@@ -1063,6 +1078,9 @@ pub fn receive(
                 Change::Task(task) => {
                     received.timeline += usize::from(tasks::put(conn, task)?);
                 }
+                Change::Customer(customer) => {
+                    received.timeline += usize::from(customers::put(conn, customer)?);
+                }
                 Change::Gone { entity, id } => {
                     received.removed += match entity {
                         Entity::Lead => match LeadId::parse(id) {
@@ -1072,6 +1090,7 @@ pub fn receive(
                         Entity::LeadTag => tags::remove(conn, id)?,
                         Entity::Reminder => reminders::remove(conn, id)?,
                         Entity::Task => tasks::remove(conn, id)?,
+                        Entity::Customer => customers::remove(conn, id)?,
                         _ => timeline::remove(conn, *entity, id)?,
                     };
                 }

@@ -841,3 +841,62 @@ fn tasks_sync_to_their_assignee() {
     assert!(tasks::get(&bobs.store, &bob, task.id).is_err());
     assert_eq!(bobs.count("tasks"), 1, "only his own task is left");
 }
+
+/// A lead converted offline on two desktops makes one customer record (it
+/// has the lead's id), which reaches the server; an edit of the customer
+/// on one desktop reaches the other.
+#[test]
+fn a_lead_converted_on_two_desktops_makes_one_customer() {
+    use leadlight_core::customers::{self, CustomerPatch};
+    let server = TestDb::new();
+    let bob = server.user("Bob", Role::Agent);
+    let bobs = desktop(&server, &bob);
+    let admins = desktop(&server, &server.admin);
+    let lead = bobs.lead(&bob, "Signing Today");
+    round(&bobs, &server, &bob).unwrap();
+    round(&admins, &server, &server.admin).unwrap();
+
+    let mine = leads::convert(&bobs.store, &bob, lead.id).unwrap();
+    let theirs = leads::convert(&admins.store, &admins.admin, lead.id).unwrap();
+    assert_eq!(mine.id, theirs.id, "the customer takes the lead's id");
+    let done = round(&bobs, &server, &bob).unwrap();
+    assert_eq!(done.rejected, 0, "{done:?}");
+    let done = round(&admins, &server, &server.admin).unwrap();
+    assert_eq!(done.rejected, 0, "{done:?}");
+    assert_eq!(
+        replica::conflicts(&admins.store, &admins.admin, false).unwrap(),
+        vec![],
+        "the same conversion twice is no conflict"
+    );
+    assert_eq!(server.count("customers"), 1);
+    let on_server = customers::get(&server.store, &server.admin, mine.id).unwrap();
+    assert_eq!(on_server.owner_id, Some(bob.user_id));
+
+    customers::update(
+        &admins.store,
+        &admins.admin,
+        mine.id,
+        CustomerPatch {
+            company: Some(Some("Signed Ltd".into())),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    round(&admins, &server, &server.admin).unwrap();
+    round(&bobs, &server, &bob).unwrap();
+    assert_eq!(
+        customers::get(&bobs.store, &bob, mine.id)
+            .unwrap()
+            .company
+            .as_deref(),
+        Some("Signed Ltd")
+    );
+
+    // Bob moves the lead back to qualified offline: the customer retires
+    // everywhere.
+    leads::change_status(&bobs.store, &bob, lead.id, "qualified").unwrap();
+    round(&bobs, &server, &bob).unwrap();
+    round(&admins, &server, &server.admin).unwrap();
+    assert!(customers::get(&server.store, &server.admin, mine.id).is_err());
+    assert!(customers::get(&admins.store, &admins.admin, mine.id).is_err());
+}

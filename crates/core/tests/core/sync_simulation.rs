@@ -18,7 +18,8 @@ use leadlight_core::leads::{self, LeadPatch, NewLead};
 use leadlight_core::replica::{self, Transport, TransportError};
 use leadlight_core::schema::{change_journal, leads as leads_table, sync_field_clocks};
 use leadlight_core::sync::{
-    self, ChangesPage, LeadRecord, Outcome, PushAnswer, PushBatch, ReminderRecord, TaskRecord,
+    self, ChangesPage, CustomerRecord, LeadRecord, Outcome, PushAnswer, PushBatch, ReminderRecord,
+    TaskRecord,
 };
 use leadlight_core::{Actor, Role, Timestamp};
 use leadlight_core::{reminders, tasks};
@@ -236,7 +237,7 @@ impl Run {
         let name = format!("Lead {step}");
         // Refused work (a lead this user may not touch here) writes nothing;
         // that is the point of trying it.
-        let kind = self.rng.below(16);
+        let kind = self.rng.below(17);
         let done = match kind {
             0 | 1 => {
                 let owner = if actor.sees_everything() {
@@ -284,7 +285,7 @@ impl Run {
             4 => id.map_or(Ok(()), |id| {
                 let status = *self
                     .rng
-                    .pick(&["new", "contacted", "qualified", "lost"])
+                    .pick(&["new", "contacted", "qualified", "converted", "lost"])
                     .unwrap();
                 leads::change_status(&db.store, &actor, id, status).map(drop)
             }),
@@ -364,6 +365,18 @@ impl Run {
                 )
                 .map(drop)
             }
+            16 => self.rng.pick(&live_customers(db)).map_or(Ok(()), |id| {
+                leadlight_core::customers::update(
+                    &db.store,
+                    &actor,
+                    *id,
+                    leadlight_core::customers::CustomerPatch {
+                        company: Some(Some(format!("Customer Co {step}"))),
+                        ..Default::default()
+                    },
+                )
+                .map(drop)
+            }),
             15 => self.rng.pick(&live_tasks(db)).map_or(Ok(()), |id| {
                 let id = *id;
                 match self.rng.below(5) {
@@ -525,6 +538,19 @@ impl Run {
                 .filter(|t| !(self.purged && t.deleted_at.is_some()))
                 .collect();
             assert_eq!(mine, theirs, "{client}: tasks");
+            // The customer records of visible leads.
+            let customers_of = |db: &TestDb| -> Vec<CustomerRecord> {
+                all_customers(db)
+                    .into_iter()
+                    .filter(|c| visible.contains_key(&c.lead_id.to_string()))
+                    .filter(|c| !(self.purged && c.deleted_at.is_some()))
+                    .collect()
+            };
+            assert_eq!(
+                customers_of(&desk.db),
+                customers_of(&self.server),
+                "{client}: customers"
+            );
             // Tags, and the reminders of this user (all, for an Admin).
             let theirs = parts(&self.server, &desk.actor, self.purged);
             let mine = parts(&desk.db, &desk.actor, self.purged);
@@ -641,6 +667,24 @@ fn live_notes(db: &TestDb) -> Vec<leadlight_core::ids::NoteId> {
         .select(notes::id)
         .load(&mut conn)
         .unwrap()
+}
+
+fn all_customers(db: &TestDb) -> Vec<CustomerRecord> {
+    use leadlight_core::schema::customers;
+    let mut conn = db.store.connection().unwrap();
+    customers::table
+        .order(customers::id)
+        .select(CustomerRecord::as_select())
+        .load(&mut conn)
+        .unwrap()
+}
+
+fn live_customers(db: &TestDb) -> Vec<leadlight_core::ids::CustomerId> {
+    all_customers(db)
+        .into_iter()
+        .filter(|c| c.deleted_at.is_none())
+        .map(|c| c.id)
+        .collect()
 }
 
 fn live_tasks(db: &TestDb) -> Vec<leadlight_core::ids::TaskId> {
