@@ -213,6 +213,9 @@ async fn click_notification() {
 
 /// Show `hash` in the app and wait for its heading.
 /// The real team server on a free port with its data in `data`, and its URL.
+/// Leads the team server holds before the desktop's first sync.
+const TEAM_LEADS: usize = 3_000;
+
 fn team_server(data: &Path) -> (Child, String) {
     use std::io::BufRead;
     let mut child = Command::new(app_binary().with_file_name("leadlight-server"))
@@ -704,6 +707,28 @@ async fn a_new_user_works_through_the_app() {
             .unwrap(),
     )
     .await;
+    // The team has been at it a while: 3,000 more leads on the server
+    // (written to its database as its own users' work), so the first sync
+    // takes long enough to watch its progress.
+    let ada_on_server = leadlight_core::Actor::new(
+        serde_json::from_value(signed_in["user"]["id"].clone()).unwrap(),
+        leadlight_core::Role::Admin,
+    );
+    let server_store =
+        leadlight_core::Store::open(leadlight_core::data_dir::database_path(server_data.path()))
+            .unwrap();
+    for n in 0..TEAM_LEADS {
+        leadlight_core::leads::create(
+            &server_store,
+            &ada_on_server,
+            leadlight_core::leads::NewLead {
+                name: format!("Earlier Work {n}"),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+    drop(server_store);
     visit(&client, "#/settings", "Settings").await;
     wait_for_text(&client, "main", "Team server").await;
     fill(&client, "input[name=server_url]", &url).await;
@@ -713,6 +738,22 @@ async fn a_new_user_works_through_the_app() {
     wait_for_text(&client, "main .error", "refused the sign-in").await;
     fill(&client, "input[name=password]", "the team's password").await;
     click_text(&client, "button", "Sign in and sync").await;
+    // The first sync tells how far it has got, in the sidebar and here.
+    let progress = wait_for_text(&client, "aside", "Receiving").await;
+    let said = progress.text().await.unwrap();
+    shot(&client, "15a-first-sync-progress").await;
+    let total: usize = said
+        .split("Receiving ")
+        .nth(1)
+        .and_then(|rest| rest.split(" of ").nth(1))
+        .and_then(|rest| rest.split(" leads").next())
+        .map(|n| n.replace(',', ""))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no 'Receiving N of M leads' in {said:?}"));
+    assert!(
+        total > TEAM_LEADS,
+        "the whole team's leads (the earlier work, the colleague's, Ada's): {said}"
+    );
     wait_for_text(&client, "main", "Synced").await;
     wait_for_text(&client, "aside", "Synced").await;
     shot(&client, "15-team-server-synced").await;

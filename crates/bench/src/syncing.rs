@@ -130,7 +130,7 @@ pub fn measure(count_of: usize, scratch: &Path, lines: &mut Vec<Line>) -> Result
     }
     lines.push(Line::recorded(
         &format!(
-            "sync: pull those {count_of} leads and their activities to another desktop, 1,000 journal entries a page"
+            "sync: first sync of those {count_of} leads and their activities to a new desktop (a snapshot, 1,000 leads a page)"
         ),
         pull_s,
     ));

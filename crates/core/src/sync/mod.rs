@@ -1046,11 +1046,11 @@ pub fn receive(
     pushed_seq: i64,
 ) -> CoreResult<Received> {
     store.write(|conn| {
-        let pending = pending_ids(conn, pushed_seq)?;
+        let keys: Vec<(Entity, String)> = changes.iter().map(Change::key).collect();
+        let pending = pending_among(conn, pushed_seq, &keys)?;
         let mut received = Received::default();
         for change in changes {
-            let (entity, id) = change.key();
-            if entity != Entity::User && pending.contains(&id) {
+            if pending.contains(&change.key()) {
                 received.deferred += 1;
                 continue;
             }
@@ -1103,15 +1103,44 @@ pub fn receive(
     })
 }
 
+/// Which of `keys` have changes made here after `pushed_seq`, still to go
+/// (looked up by record: a desktop with much unpushed work would otherwise
+/// gather all of it for every page it takes).
+fn pending_among(
+    conn: &mut SqliteConnection,
+    pushed_seq: i64,
+    keys: &[(Entity, String)],
+) -> CoreResult<std::collections::HashSet<(Entity, String)>> {
+    let mut by_entity: std::collections::HashMap<Entity, Vec<&str>> = Default::default();
+    for (entity, id) in keys {
+        if *entity != Entity::User {
+            by_entity.entry(*entity).or_default().push(id);
+        }
+    }
+    let mut pending = std::collections::HashSet::new();
+    for (entity, ids) in by_entity {
+        for chunk in ids.chunks(500) {
+            let found: Vec<String> = journal::made_here_after(pushed_seq)
+                .filter(change_journal::entity.eq(entity))
+                .filter(change_journal::entity_id.eq_any(chunk))
+                .select(change_journal::entity_id)
+                .distinct()
+                .load(conn)?;
+            pending.extend(found.into_iter().map(|id| (entity, id)));
+        }
+    }
+    Ok(pending)
+}
+
 /// The records with changes made here after `pushed_seq`, still to go.
 fn pending_ids(
     conn: &mut SqliteConnection,
     pushed_seq: i64,
-) -> CoreResult<std::collections::HashSet<String>> {
+) -> CoreResult<std::collections::HashSet<(Entity, String)>> {
     Ok(journal::made_here_after(pushed_seq)
-        .select(change_journal::entity_id)
+        .select((change_journal::entity, change_journal::entity_id))
         .distinct()
-        .load::<String>(conn)?
+        .load::<(Entity, String)>(conn)?
         .into_iter()
         .collect())
 }
@@ -1145,7 +1174,7 @@ pub fn receive_resync(
                 .select(crate::schema::tasks::id)
                 .load(conn)?;
             for id in held {
-                if !sent.contains(&id) && !pending.contains(&id) {
+                if !sent.contains(&id) && !pending.contains(&(Entity::Task, id.clone())) {
                     received.removed += tasks::remove(conn, &id)?;
                 }
             }
@@ -1155,7 +1184,7 @@ pub fn receive_resync(
             diesel::insert_or_ignore_into(sync_resync_seen::table)
                 .values(sync_resync_seen::lead_id.eq(lead.id.to_string()))
                 .execute(conn)?;
-            if pending.contains(&lead.id.to_string()) {
+            if pending.contains(&(Entity::Lead, lead.id.to_string())) {
                 continue;
             }
             // Held here, neither sent with the lead nor waiting to go.
@@ -1172,7 +1201,10 @@ pub fn receive_resync(
                 .collect();
             let stale = |entity: Entity, ids: Vec<String>| -> Vec<String> {
                 ids.into_iter()
-                    .filter(|id| !pending.contains(id) && !sent.contains(&(entity, id.clone())))
+                    .filter(|id| {
+                        let key = (entity, id.clone());
+                        !pending.contains(&key) && !sent.contains(&key)
+                    })
                     .collect()
             };
             let held: Vec<String> = notes::table
@@ -1229,7 +1261,7 @@ pub(crate) fn sweep_unseen(conn: &mut SqliteConnection, pushed_seq: i64) -> Core
         .load(conn)?;
     let mut removed = 0;
     for id in unseen {
-        if !pending.contains(&id.to_string()) {
+        if !pending.contains(&(Entity::Lead, id.to_string())) {
             removed += remove_lead(conn, id)?;
         }
     }
