@@ -62,7 +62,8 @@ pub fn measure(count_of: usize, scratch: &Path, lines: &mut Vec<Line>) -> Result
     let fresh = replica(&server, &dir.join("b/leadlight.sqlite3"))?;
     sync::arbitrate(&server).map_err(err)?;
     let mut pushed = last_seq(&offline)?;
-    let mut cursor = pushed;
+    // The new desktop starts as every new desktop does: with a snapshot.
+    let mut cursor = sync::FIRST_SYNC;
 
     // The offline desktop's leads, made in bulk (an import) to get there fast.
     let mut csv = String::from("Name,Email\n");

@@ -148,7 +148,7 @@ pub fn connect(
                     sync_state::client_id.eq(uuid::Uuid::now_v7().to_string()),
                     sync_state::user_id.eq(user.id),
                     sync_state::pushed_seq.eq(pushed_seq),
-                    sync_state::cursor.eq(0),
+                    sync_state::cursor.eq(sync::FIRST_SYNC),
                     sync_state::created_at.eq(now),
                     sync_state::updated_at.eq(now),
                 ))

@@ -721,6 +721,11 @@ pub struct ChangesPage {
     pub total: Option<i64>,
 }
 
+/// The cursor a desktop starts from: a snapshot of everything its user may
+/// hold (which also covers records written without a journal entry, such
+/// as generated demo data). 0 is the journal's start.
+pub const FIRST_SYNC: i64 = -1;
+
 /// Journal entries one page of changes reads at most.
 pub const MAX_CHANGES_PER_PAGE: i64 = 1_000;
 
@@ -755,8 +760,9 @@ pub fn changes(store: &Store, actor: &Actor, since: i64, limit: i64) -> CoreResu
 /// What changed since the query's cursor that the actor may see (the
 /// server's side of `GET /api/sync/changes`): each record touched, as it is
 /// now, or `gone` for one that left the actor's sight after they were sent
-/// it. From 0, a negative cursor, or one older than the purge horizon, a
-/// snapshot instead (docs/SYNC.md).
+/// it. From [`FIRST_SYNC`] (or any negative cursor: a snapshot under way),
+/// or from a cursor older than the purge horizon, a snapshot instead
+/// (docs/SYNC.md).
 pub fn changes_for(store: &Store, actor: &Actor, query: ChangesQuery) -> CoreResult<ChangesPage> {
     let ChangesQuery {
         since,
@@ -781,18 +787,21 @@ pub fn changes_for(store: &Store, actor: &Actor, query: ChangesQuery) -> CoreRes
     // A write: it remembers what it sends (sync_held) and the client's place.
     store.write(|conn| {
         let last = journal::last_seq(conn)?;
-        if at_snapshot.is_some_and(|at| at.start > last) {
+        if at_snapshot.is_some_and(|at| at.after > 0 && at.start > last) {
             return Err(CoreError::invalid(
                 "since",
                 "must be 0 or a cursor from an earlier page",
             ));
         }
-        let expired = since > 0 && since < purge::horizon(conn)?;
+        // From before the horizon (0 included, once anything was purged),
+        // the journal no longer tells everything: a snapshot instead.
+        let expired = since >= 0 && since < purge::horizon(conn)?;
         let snapshot = match at_snapshot {
+            // A snapshot's first page (a new desktop's, or one asked again):
+            // it begins at the journal's position now.
+            Some(at) if at.after == 0 => Some(snapshot::Snapshot::begin(last)),
             Some(at) => Some(at),
-            None if since == 0 || expired => {
-                Some(snapshot::Snapshot::begin(journal::last_seq(conn)?))
-            }
+            None if expired => Some(snapshot::Snapshot::begin(last)),
             None => None,
         };
         if let Some(client) = client_id {

@@ -127,6 +127,11 @@ mod tests {
             assert_eq!(Snapshot::from_cursor(cursor), Some(at));
         }
         assert_eq!(Snapshot::from_cursor(0), None);
+        // A new desktop's cursor asks for a snapshot's first page.
+        assert_eq!(
+            Snapshot::from_cursor(super::super::FIRST_SYNC),
+            Some(Snapshot { start: 0, after: 0 })
+        );
         assert_eq!(Snapshot::from_cursor(42), None);
         assert!(
             Snapshot {

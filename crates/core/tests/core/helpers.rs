@@ -46,6 +46,34 @@ impl TestDb {
         }
     }
 
+    /// A database of `leads` generated demo leads (and the demo team; its
+    /// Admin is `admin`), as `cargo xtask seed` makes one.
+    pub fn demo(leads: u64) -> Self {
+        use leadlight_core::demo::{self, DemoSpec};
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(Timestamp::parse(START).unwrap()));
+        let store =
+            Store::open_with_clock(dir.path().join("data/leadlight.sqlite3"), clock.clone())
+                .unwrap();
+        demo::generate(&store, DemoSpec { leads, seed: 7 }, |_, _| {}).unwrap();
+        let mut conn = store.connection().unwrap();
+        let (id, role) = leadlight_core::schema::users::table
+            .filter(leadlight_core::schema::users::email.eq(demo::DEMO_USERS[0].1))
+            .select((
+                leadlight_core::schema::users::id,
+                leadlight_core::schema::users::role,
+            ))
+            .first(&mut conn)
+            .unwrap();
+        drop(conn);
+        Self {
+            dir,
+            store,
+            clock,
+            admin: Actor::new(id, role),
+        }
+    }
+
     /// A copy of this database, as a desktop's first sync would leave it: the
     /// same users and records, its own file and clock (at the same time).
     pub fn replica(&self) -> TestDb {

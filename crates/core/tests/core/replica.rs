@@ -900,3 +900,48 @@ fn a_lead_converted_on_two_desktops_makes_one_customer() {
     assert!(customers::get(&server.store, &server.admin, mine.id).is_err());
     assert!(customers::get(&admins.store, &admins.admin, mine.id).is_err());
 }
+
+/// A team server whose leads were written without journal entries (the
+/// demo generator's, or an old database's): a new desktop's first sync is
+/// a snapshot, ends, and brings them all; the next round has nothing to do.
+/// (It once began the snapshot again and again: an empty journal's
+/// position is 0, which was also "start over".)
+#[test]
+fn a_first_sync_from_a_server_without_a_journal_ends() {
+    let server = TestDb::demo(40);
+    sync::arbitrate(&server.store).unwrap();
+    assert_eq!(
+        server.count("change_journal"),
+        0,
+        "the generator journals nothing"
+    );
+    let avery = server.profile(&server.admin);
+    let as_avery = server.admin;
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = Store::open(dir.path().join("fresh.sqlite3")).unwrap();
+    replica::connect(&fresh, "http://127.0.0.1:9", &avery, None).unwrap();
+    let mut transport = Direct {
+        server: &server,
+        actor: as_avery,
+        down: false,
+    };
+    let first = replica::sync_with(
+        &fresh,
+        &mut transport,
+        replica::Sizes {
+            push: 500,
+            pull: 15,
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(first.pulled, 40, "{first:?}");
+    let again = replica::sync_once(&fresh, &mut transport, &mut |_| {}).unwrap();
+    assert_eq!(again.pulled, 0, "{again:?}");
+    assert_eq!(
+        leads::list(&fresh, &as_avery, Default::default())
+            .unwrap()
+            .total,
+        40
+    );
+}
