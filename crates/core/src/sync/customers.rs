@@ -140,21 +140,7 @@ pub(super) fn apply(
     diesel::update(customers::table.filter(customers::id.eq(id)))
         .set(&changes)
         .execute(conn)?;
-    journal::record_received(
-        conn,
-        Entity::Customer,
-        &op.entity_id,
-        op.op,
-        &changes,
-        Some(actor.user_id),
-        op.hlc,
-        client,
-    )?;
-    Ok(if lost.is_empty() {
-        Outcome::Applied
-    } else {
-        Outcome::Superseded { fields: lost }
-    })
+    super::settle(conn, actor, client, op, &changes, lost)
 }
 
 #[derive(Deserialize)]
@@ -207,17 +193,7 @@ fn insert(
     diesel::insert_into(customers::table)
         .values(&row)
         .execute(conn)?;
-    journal::record_received(
-        conn,
-        Entity::Customer,
-        &op.entity_id,
-        Op::Insert,
-        &row,
-        Some(actor.user_id),
-        op.hlc,
-        client,
-    )?;
-    Ok(Outcome::Applied)
+    super::settle(conn, actor, client, op, &row, Vec::new())
 }
 
 /// The customer as `actor` is to hold it: with its lead when they hold that;

@@ -357,6 +357,34 @@ fn apply(
     }
 }
 
+/// Journal what a push applied (as received from `client`, with the
+/// operation's clock, so other desktops pull it and it is never pushed
+/// back) and say how it went: applied, or applied but for the `lost` fields.
+pub(super) fn settle(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    client: &str,
+    op: &PushOp,
+    fields: &impl Serialize,
+    lost: Vec<String>,
+) -> CoreResult<Outcome> {
+    journal::record_received(
+        conn,
+        op.entity,
+        &op.entity_id,
+        op.op,
+        fields,
+        Some(actor.user_id),
+        op.hlc,
+        client,
+    )?;
+    Ok(if lost.is_empty() {
+        Outcome::Applied
+    } else {
+        Outcome::Superseded { fields: lost }
+    })
+}
+
 /// A field's value in an operation: absent is `None`; present with the wrong
 /// type is a validation error naming it.
 fn take<T: DeserializeOwned>(fields: &Map<String, Value>, key: &str) -> CoreResult<Option<T>> {
@@ -464,16 +492,7 @@ fn apply_lead(
     diesel::update(leads_table::table.filter(leads_table::id.eq(id)))
         .set(&changes)
         .execute(conn)?;
-    journal::record_received(
-        conn,
-        Entity::Lead,
-        &op.entity_id,
-        op.op,
-        &changes,
-        Some(actor.user_id),
-        op.hlc,
-        client,
-    )?;
+    let outcome = settle(conn, actor, client, op, &changes, lost)?;
     // What follows a lead follows it here as through the API: its customer
     // record (converted, retired, revived, its owner), and its pending
     // reminders to a new owner. The desktop that pushed this may not have
@@ -493,11 +512,7 @@ fn apply_lead(
             op.hlc.wall(),
         )?;
     }
-    Ok(if lost.is_empty() {
-        Outcome::Applied
-    } else {
-        Outcome::Superseded { fields: lost }
-    })
+    Ok(outcome)
 }
 
 /// Who may push what to an existing lead: the REST API's rules.
@@ -656,17 +671,7 @@ fn insert_lead(
     diesel::insert_into(leads_table::table)
         .values(&row)
         .execute(conn)?;
-    journal::record_received(
-        conn,
-        Entity::Lead,
-        &op.entity_id,
-        Op::Insert,
-        &row,
-        Some(actor.user_id),
-        op.hlc,
-        client,
-    )?;
-    Ok(Outcome::Applied)
+    settle(conn, actor, client, op, &row, Vec::new())
 }
 
 /// A lead as sync carries it: the whole row, tombstone included.

@@ -140,21 +140,7 @@ pub(super) fn apply(
     diesel::update(reminders::table.filter(reminders::id.eq(id)))
         .set(&changes)
         .execute(conn)?;
-    journal::record_received(
-        conn,
-        op.entity,
-        &op.entity_id,
-        op.op,
-        &changes,
-        Some(actor.user_id),
-        op.hlc,
-        client,
-    )?;
-    Ok(if lost.is_empty() {
-        Outcome::Applied
-    } else {
-        Outcome::Superseded { fields: lost }
-    })
+    super::settle(conn, actor, client, op, &changes, lost)
 }
 
 /// What a desktop's journal says of a new reminder (a restated one carries
@@ -208,17 +194,7 @@ fn insert(
     diesel::insert_into(reminders::table)
         .values(&row)
         .execute(conn)?;
-    journal::record_received(
-        conn,
-        op.entity,
-        &op.entity_id,
-        Op::Insert,
-        &row,
-        Some(actor.user_id),
-        op.hlc,
-        client,
-    )?;
-    Ok(Outcome::Applied)
+    super::settle(conn, actor, client, op, &row, Vec::new())
 }
 
 /// Whether `actor`'s desktops hold `reminder`: its owner's and every

@@ -117,17 +117,8 @@ pub(super) fn apply(
             lead_tags::updated_at.eq(at),
         ))
         .execute(conn)?;
-    journal::record_received(
-        conn,
-        Entity::LeadTag,
-        &op.entity_id,
-        op.op,
-        &serde_json::json!({ "lead_id": lead_id, "tag": tag }),
-        Some(actor.user_id),
-        op.hlc,
-        client,
-    )?;
-    Ok(Outcome::Applied)
+    let fields = serde_json::json!({ "lead_id": lead_id, "tag": tag });
+    super::settle(conn, actor, client, op, &fields, Vec::new())
 }
 
 fn load(conn: &mut SqliteConnection, id: &str) -> CoreResult<Option<TagRecord>> {

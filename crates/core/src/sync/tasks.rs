@@ -177,21 +177,7 @@ pub(super) fn apply(
     diesel::update(tasks::table.filter(tasks::id.eq(id)))
         .set(&changes)
         .execute(conn)?;
-    journal::record_received(
-        conn,
-        Entity::Task,
-        &op.entity_id,
-        op.op,
-        &changes,
-        Some(actor.user_id),
-        op.hlc,
-        client,
-    )?;
-    Ok(if lost.is_empty() {
-        Outcome::Applied
-    } else {
-        Outcome::Superseded { fields: lost }
-    })
+    super::settle(conn, actor, client, op, &changes, lost)
 }
 
 /// What a desktop's journal says of a new task (a restated one carries the
@@ -251,17 +237,7 @@ fn insert(
     diesel::insert_into(tasks::table)
         .values(&row)
         .execute(conn)?;
-    journal::record_received(
-        conn,
-        Entity::Task,
-        &op.entity_id,
-        Op::Insert,
-        &row,
-        Some(actor.user_id),
-        op.hlc,
-        client,
-    )?;
-    Ok(Outcome::Applied)
+    super::settle(conn, actor, client, op, &row, Vec::new())
 }
 
 /// The task as `actor` is to hold it now (remembered as held), or `gone`

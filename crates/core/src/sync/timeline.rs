@@ -11,7 +11,7 @@ use crate::activity::ActivityKind;
 use crate::actor::Actor;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{ActivityId, LeadId, NoteId, UserId};
-use crate::journal::{self, Entity, Op};
+use crate::journal::{Entity, Op};
 use crate::leads::access;
 use crate::schema::{activities, leads, notes};
 use crate::time::Timestamp;
@@ -84,28 +84,6 @@ fn as_themselves(actor: &Actor, named: Option<UserId>, what: &str) -> CoreResult
     }
 }
 
-/// Journal what was applied (as received from `client`, with its clock)
-/// so other desktops pull it: the outcome of every applied operation here.
-fn applied(
-    conn: &mut SqliteConnection,
-    actor: &Actor,
-    client: &str,
-    op: &PushOp,
-    fields: &impl Serialize,
-) -> CoreResult<Outcome> {
-    journal::record_received(
-        conn,
-        op.entity,
-        &op.entity_id,
-        op.op,
-        fields,
-        Some(actor.user_id),
-        op.hlc,
-        client,
-    )?;
-    Ok(Outcome::Applied)
-}
-
 pub(super) fn apply_note(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -139,7 +117,7 @@ pub(super) fn apply_note(
             diesel::insert_into(notes::table)
                 .values(&row)
                 .execute(conn)?;
-            applied(conn, actor, client, op, &row)
+            super::settle(conn, actor, client, op, &row, Vec::new())
         }
         (Op::Delete, None) => Err(CoreError::not_found("note")),
         (Op::Delete, Some(note)) if note.deleted_at.is_some() => Ok(Outcome::AlreadyApplied),
@@ -155,12 +133,13 @@ pub(super) fn apply_note(
             diesel::update(notes::table.filter(notes::id.eq(id)))
                 .set((notes::deleted_at.eq(at), notes::updated_at.eq(at)))
                 .execute(conn)?;
-            applied(
+            super::settle(
                 conn,
                 actor,
                 client,
                 op,
                 &serde_json::json!({ "deleted_at": at }),
+                Vec::new(),
             )
         }
         _ => Err(CoreError::invalid(
@@ -209,7 +188,7 @@ pub(super) fn apply_activity(
     diesel::insert_into(activities::table)
         .values(&row)
         .execute(conn)?;
-    applied(conn, actor, client, op, &row)
+    super::settle(conn, actor, client, op, &row, Vec::new())
 }
 
 /// Whether `actor` may hold the lead `id` on a desktop (the pull's scope:
