@@ -237,6 +237,9 @@ fn try_claim(store: &Store, actor: &Actor, id: LeadId, now: crate::Timestamp) ->
             Some(actor.user_id),
             now,
         )?;
+        // A converted lead back in the pool keeps its customer record: it
+        // goes to whoever claims the lead, as with any change of owner.
+        crate::customers::follow_lead_owner(conn, actor, id, Some(actor.user_id), now)?;
         activity::record(
             conn,
             id,

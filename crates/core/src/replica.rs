@@ -141,6 +141,7 @@ pub fn connect(
         if !same {
             let pushed_seq = restate(conn, user)?;
             diesel::delete(sync_state::table).execute(conn)?;
+            diesel::delete(crate::schema::sync_resync_seen::table).execute(conn)?;
             diesel::insert_into(sync_state::table)
                 .values((
                     sync_state::id.eq(1),
@@ -149,6 +150,10 @@ pub fn connect(
                     sync_state::user_id.eq(user.id),
                     sync_state::pushed_seq.eq(pushed_seq),
                     sync_state::cursor.eq(sync::FIRST_SYNC),
+                    // Synced before (another server or user, or signed out
+                    // meanwhile): what it held then may be stale or not this
+                    // user's, so the first snapshot replaces it.
+                    sync_state::resync.eq(i32::from(current.is_some())),
                     sync_state::created_at.eq(now),
                     sync_state::updated_at.eq(now),
                 ))
@@ -580,6 +585,17 @@ fn take_answer(
         .iter()
         .filter(|r| r.seq <= answer.applied_through)
         .count();
+    // The server's versions of what it settled otherwise replace ours,
+    // except records changed here again since (those go in the next push).
+    // First: were the position to move first and the desktop stop between
+    // the two, a refused change would stay here with nothing left to send
+    // (the batch goes again if it stops before the position moves).
+    sync::receive(
+        store,
+        &answer.current,
+        answer.server_clock,
+        answer.applied_through,
+    )?;
     store.write(|conn| {
         diesel::update(sync_state::table.filter(sync_state::pushed_seq.lt(answer.applied_through)))
             .set((
@@ -592,14 +608,6 @@ fn take_answer(
         }
         Ok(())
     })?;
-    // The server's versions of what it settled otherwise replace ours,
-    // except records changed here again since (those go in the next push).
-    sync::receive(
-        store,
-        &answer.current,
-        answer.server_clock,
-        answer.applied_through,
-    )?;
     Ok(settled)
 }
 

@@ -255,9 +255,11 @@ pub(super) fn remove(conn: &mut SqliteConnection, id: &str) -> CoreResult<usize>
 }
 
 /// The server's side of a pushed change to a lead, as the REST API does
-/// it: converted, its customer is made (or revived); moved out of
-/// converted, or deleted, it is retired; restored converted, revived; and
-/// it follows the lead's owner.
+/// it: converted (or restored converted), its retired customer is revived;
+/// moved out of converted, or deleted, it is retired; and it follows the
+/// lead's owner. A new record is not made here: the desktop's own follows
+/// in the same batch, and one made here would be clocked after the batch's
+/// later edits of it, which would then lose.
 pub(super) fn follow_lead(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -268,7 +270,14 @@ pub(super) fn follow_lead(
     let live = |l: &LeadRow| l.status == LeadStatus::Converted && l.deleted_at.is_none();
     match (live(before), live(after)) {
         (false, true) => {
-            crate::customers::create_for_lead(conn, actor, after, now)?;
+            let retired = customers::table
+                .filter(customers::lead_id.eq(after.id))
+                .count()
+                .get_result::<i64>(conn)?
+                > 0;
+            if retired {
+                crate::customers::create_for_lead(conn, actor, after, now)?;
+            }
         }
         (true, false) => crate::customers::retire_for_lead(conn, actor, after.id, now)?,
         _ => {}

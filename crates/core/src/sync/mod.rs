@@ -528,6 +528,16 @@ fn authorize_lead_change(
         && new_owner == Some(Some(actor.user_id))
         && fields.get("claimed_at").is_some_and(|v| !v.is_null());
     if claims && current.owner_id != Some(actor.user_id) {
+        // A claim takes the lead and nothing more: anything else in the
+        // same operation would be a change to a lead not yet theirs.
+        if let Some(other) = fields
+            .keys()
+            .find(|k| !matches!(k.as_str(), "owner_id" | "claimed_at" | "updated_at"))
+        {
+            return Err(CoreError::Forbidden(format!(
+                "a claim only takes the lead; {other} cannot change with it"
+            )));
+        }
         return match current.owner_id {
             None if current.deleted_at.is_none() => Ok(()),
             None => Err(CoreError::not_found("lead")),
@@ -812,7 +822,12 @@ pub fn changes_for(store: &Store, actor: &Actor, query: ChangesQuery) -> CoreRes
         if let Some(client) = client_id {
             // Everything before this is on the client (or, in a snapshot,
             // comes from the tables and then the journal after `start`).
+            // A client that never pushed is registered here, so the purge
+            // waits for it too.
             let holds = snapshot.map_or(since, |at| at.start);
+            if uuid::Uuid::parse_str(client.trim()).is_ok() {
+                client_position(conn, actor, client.trim(), now)?;
+            }
             diesel::update(
                 sync_clients::table
                     .filter(sync_clients::client_id.eq(client.trim()))
@@ -994,12 +1009,30 @@ impl Change {
 }
 
 fn user_record(conn: &mut SqliteConnection, id: UserId) -> CoreResult<Option<crate::users::User>> {
-    Ok(users::table
-        .filter(users::id.eq(id))
-        .filter(users::deleted_at.is_null())
-        .select(crate::users::User::as_select())
-        .first(conn)
-        .optional()?)
+    Ok(team(conn, Some(id))?.pop())
+}
+
+/// Team members as desktops hold them (one, or all): a deleted account too,
+/// as deactivated, since its leads, notes and tasks still name it.
+pub(super) fn team(
+    conn: &mut SqliteConnection,
+    only: Option<UserId>,
+) -> CoreResult<Vec<crate::users::User>> {
+    let mut query = users::table
+        .order(users::created_at.asc())
+        .select((crate::users::User::as_select(), users::deleted_at))
+        .into_boxed();
+    if let Some(id) = only {
+        query = query.filter(users::id.eq(id));
+    }
+    let rows: Vec<(crate::users::User, Option<Timestamp>)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(mut user, deleted)| {
+            user.deactivated_at = user.deactivated_at.or(deleted);
+            user
+        })
+        .collect())
 }
 
 /// Whether `actor`'s desktops were ever sent the record.
@@ -1287,6 +1320,30 @@ pub(crate) fn sweep_unseen(conn: &mut SqliteConnection, pushed_seq: i64) -> Core
 /// here: they cannot sign in on this desktop with it (only the desktop's own
 /// user, who signed in to the server from it, can).
 pub(crate) fn put_user(conn: &mut SqliteConnection, user: &crate::users::User) -> CoreResult<()> {
+    // A local account with the same email (an existing desktop's colleague)
+    // is this member: it becomes them, or, if they are here already under
+    // their own id, gives the email up.
+    let same_email: Option<UserId> = users::table
+        .filter(users::email.eq(&user.email))
+        .filter(users::id.ne(user.id))
+        .select(users::id)
+        .first(conn)
+        .optional()?;
+    if let Some(local) = same_email {
+        let here = users::table
+            .filter(users::id.eq(user.id))
+            .count()
+            .get_result::<i64>(conn)?
+            > 0;
+        if here {
+            diesel::update(users::table.filter(users::id.eq(local)))
+                .set(users::email.eq(format!("{}#replaced-{local}", user.email)))
+                .execute(conn)?;
+        } else {
+            crate::users::rekey(conn, local, user)?;
+            return Ok(());
+        }
+    }
     diesel::insert_into(users::table)
         .values((
             users::id.eq(user.id),

@@ -8,7 +8,7 @@ use super::{Change, ChangesPage, LeadRecord, hold, parts_of_lead};
 use crate::actor::Actor;
 use crate::error::{CoreError, CoreResult};
 use crate::journal;
-use crate::schema::{leads, users};
+use crate::schema::leads;
 use diesel::prelude::*;
 
 /// Where a snapshot is: the journal position it began at and the last lead
@@ -71,12 +71,7 @@ pub(super) fn page(
     let mut total = None;
     if at.after == 0 {
         total = Some(in_scope().count().get_result(conn)?);
-        let team: Vec<crate::users::User> = users::table
-            .filter(users::deleted_at.is_null())
-            .order(users::created_at.asc())
-            .select(crate::users::User::as_select())
-            .load(conn)?;
-        changes.extend(team.into_iter().map(Change::User));
+        changes.extend(super::team(conn, None)?.into_iter().map(Change::User));
         changes.extend(super::tasks::all_for(conn, actor)?);
     }
     let rows: Vec<(Option<i32>, LeadRecord)> = in_scope()

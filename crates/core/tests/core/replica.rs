@@ -945,3 +945,93 @@ fn a_first_sync_from_a_server_without_a_journal_ends() {
         40
     );
 }
+
+/// Found in review. A claim carries nothing but the claim: an Agent's
+/// tampered desktop cannot rename or delete a pool lead by pushing the
+/// change together with a claim.
+#[test]
+fn a_claim_cannot_carry_other_changes() {
+    let server = TestDb::new();
+    let bob = server.user("Bob", Role::Agent);
+    let bobs = desktop(&server, &bob);
+    let walk_in = server.walk_in();
+    round(&bobs, &server, &bob).unwrap();
+    bobs.exec(&format!(
+        "INSERT INTO change_journal (entity, entity_id, op, fields, actor_id, at, hlc) \
+         SELECT 'lead', '{walk_in}', 'update', \
+         '{{\"owner_id\":\"{}\",\"claimed_at\":\"2026-11-24T09:00:00Z\",\"deleted_at\":\"2026-11-24T09:00:00Z\"}}', \
+         '{}', at, hlc + 1 FROM change_journal ORDER BY seq DESC LIMIT 1",
+        bob.user_id, bob.user_id
+    ));
+    let done = round(&bobs, &server, &bob).unwrap();
+    assert_eq!(done.rejected, 1, "{done:?}");
+    let lead = leads::get(&server.store, &server.admin, walk_in).unwrap();
+    assert_eq!(lead.owner_id, None, "still in the pool");
+}
+
+/// Found in review. An existing desktop with its own account for a
+/// colleague (same email as on the server) takes the server's colleague in
+/// its place; a deleted member still owning leads comes as deactivated.
+#[test]
+fn the_team_meets_local_accounts_and_deleted_members() {
+    let server = TestDb::new();
+    sync::arbitrate(&server.store).unwrap();
+    let cara = server.user("Cara", Role::Agent);
+    let dan = server.user("Dan", Role::Agent);
+    let lead = server.lead(&server.admin, "Dan's Old Lead");
+    leads::assign(&server.store, &server.admin, lead.id, Some(dan.user_id)).unwrap();
+    leadlight_core::users::delete(&server.store, &server.admin, dan.user_id).unwrap();
+
+    // The desktop was used alone, with its own account for Cara.
+    let desk = TestDb::new();
+    let local_cara = desk.user("Cara", Role::Agent);
+    assert_ne!(local_cara.user_id, cara.user_id);
+    let ada = server.profile(&server.admin);
+    replica::connect(&desk.store, "http://127.0.0.1:9", &ada, None).unwrap();
+    let done = round(&desk, &server, &server.admin).unwrap();
+    assert!(done.pulled >= 1, "{done:?}");
+    let team = leadlight_core::users::list(&desk.store, &server.admin).unwrap();
+    let caras: Vec<_> = team.iter().filter(|u| u.name == "Cara").collect();
+    assert_eq!(caras.len(), 1, "one Cara: {team:?}");
+    assert_eq!(caras[0].id, cara.user_id);
+    let dans_lead = leads::get(&desk.store, &server.admin, lead.id).unwrap();
+    assert_eq!(dans_lead.owner_id, Some(dan.user_id));
+    let dan_here = team.iter().find(|u| u.id == dan.user_id).unwrap();
+    assert!(dan_here.deactivated_at.is_some(), "{dan_here:?}");
+}
+
+/// Found in review. A lead converted offline and its customer record then
+/// edited: the edit reaches the server (the server's own conversion step
+/// must not outrank it).
+#[test]
+fn a_customer_edited_after_an_offline_conversion_keeps_the_edit() {
+    use leadlight_core::customers::{self, CustomerPatch};
+    let server = TestDb::new();
+    let bob = server.user("Bob", Role::Agent);
+    let bobs = desktop(&server, &bob);
+    let lead = bobs.lead(&bob, "Converts Offline");
+    round(&bobs, &server, &bob).unwrap();
+    let customer = leads::convert(&bobs.store, &bob, lead.id).unwrap();
+    bobs.advance_minutes(1);
+    customers::update(
+        &bobs.store,
+        &bob,
+        customer.id,
+        CustomerPatch {
+            phone: Some(Some("+1 555 0100".into())),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let done = round(&bobs, &server, &bob).unwrap();
+    assert_eq!(done.rejected, 0, "{done:?}");
+    let on_server = customers::get(&server.store, &server.admin, customer.id).unwrap();
+    assert_eq!(on_server.phone.as_deref(), Some("+1 555 0100"));
+    assert_eq!(
+        customers::get(&bobs.store, &bob, customer.id)
+            .unwrap()
+            .phone
+            .as_deref(),
+        Some("+1 555 0100")
+    );
+}
