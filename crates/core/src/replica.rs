@@ -513,7 +513,8 @@ fn take_answer(
     done: &mut Round,
 ) -> CoreResult<usize> {
     // The records as the server keeps them, to show the winning values.
-    let current: std::collections::HashMap<String, Value> = answer
+    // By entity and id: a customer record has its lead's id.
+    let current: std::collections::HashMap<(Entity, String), Value> = answer
         .current
         .iter()
         .filter_map(|change| {
@@ -526,7 +527,7 @@ fn take_answer(
                 Change::Customer(record) => serde_json::to_value(record),
                 Change::User(_) | Change::Activity(_) | Change::Gone { .. } => return None,
             };
-            Some((change.key().1, value.unwrap_or(Value::Null)))
+            Some((change.key(), value.unwrap_or(Value::Null)))
         })
         .collect();
     let now = store.now();
@@ -535,7 +536,7 @@ fn take_answer(
         let Some(op) = ops.iter().find(|op| op.seq == result.seq) else {
             continue;
         };
-        let theirs = current.get(&op.entity_id);
+        let theirs = current.get(&(op.entity, op.entity_id.clone()));
         match &result.outcome {
             Outcome::Applied | Outcome::AlreadyApplied => done.pushed += 1,
             Outcome::Superseded { fields } => {
