@@ -140,6 +140,18 @@ pub fn connect(
             .is_some_and(|s| s.server_url == url && s.user_id == user.id);
         if !same {
             let pushed_seq = restate(conn, user)?;
+            // Synced before (another server or user, or signed out and in
+            // again): what it held then may be stale or not this user's,
+            // so the first snapshot replaces it.
+            let before = current.is_some() || synced_before(conn)?;
+            diesel::replace_into(crate::schema::settings::table)
+                .values((
+                    crate::schema::settings::key.eq(SYNCED_BEFORE),
+                    crate::schema::settings::value.eq("1"),
+                    crate::schema::settings::created_at.eq(now),
+                    crate::schema::settings::updated_at.eq(now),
+                ))
+                .execute(conn)?;
             diesel::delete(sync_state::table).execute(conn)?;
             diesel::delete(crate::schema::sync_resync_seen::table).execute(conn)?;
             diesel::insert_into(sync_state::table)
@@ -150,10 +162,7 @@ pub fn connect(
                     sync_state::user_id.eq(user.id),
                     sync_state::pushed_seq.eq(pushed_seq),
                     sync_state::cursor.eq(sync::FIRST_SYNC),
-                    // Synced before (another server or user, or signed out
-                    // meanwhile): what it held then may be stale or not this
-                    // user's, so the first snapshot replaces it.
-                    sync_state::resync.eq(i32::from(current.is_some())),
+                    sync_state::resync.eq(i32::from(before)),
                     sync_state::created_at.eq(now),
                     sync_state::updated_at.eq(now),
                 ))
@@ -162,6 +171,19 @@ pub fn connect(
         Ok(())
     })?;
     status(store)?.ok_or_else(|| CoreError::internal("sync state missing after connect"))
+}
+
+/// The setting that says this desktop has synced with a server before
+/// (kept when it stops syncing).
+const SYNCED_BEFORE: &str = "sync.synced_before";
+
+fn synced_before(conn: &mut SqliteConnection) -> CoreResult<bool> {
+    use crate::schema::settings;
+    Ok(settings::table
+        .filter(settings::key.eq(SYNCED_BEFORE))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
 }
 
 /// Restate every live lead `user` may push, with its tags, the notes and

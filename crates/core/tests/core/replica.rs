@@ -1035,3 +1035,42 @@ fn a_customer_edited_after_an_offline_conversion_keeps_the_edit() {
         Some("+1 555 0100")
     );
 }
+
+/// Signed out of the server and in again later: what changed meanwhile
+/// that the desktop missed (a pool lead claimed by someone else) is put
+/// right by the first round, which resyncs.
+#[test]
+fn signing_in_again_after_stopping_resyncs() {
+    let server = TestDb::new();
+    let bob = server.user("Bob", Role::Agent);
+    let cara = server.user("Cara", Role::Agent);
+    let bobs = desktop(&server, &bob);
+    let walk_in = server.walk_in();
+    round(&bobs, &server, &bob).unwrap();
+    let pool = |db: &TestDb| -> Vec<leadlight_core::ids::LeadId> {
+        enquiries::unclaimed(&db.store, &bob, Default::default())
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|l| l.id)
+            .collect()
+    };
+    assert_eq!(pool(&bobs), [walk_in], "in the pool on his desktop");
+
+    replica::disconnect(&bobs.store).unwrap();
+    enquiries::claim(&server.store, &cara, walk_in).unwrap();
+    replica::connect(
+        &bobs.store,
+        "http://127.0.0.1:9/",
+        &server.profile(&bob),
+        None,
+    )
+    .unwrap();
+    let done = round(&bobs, &server, &bob).unwrap();
+    assert!(done.removed >= 1, "{done:?}");
+    assert!(
+        pool(&bobs).is_empty(),
+        "Cara's now, gone from Bob's desktop"
+    );
+    assert_eq!(bobs.count("leads"), 0);
+}
