@@ -53,18 +53,20 @@ pub struct CustomerQuery {
 
 #[derive(AsChangeset, Default, Serialize)]
 #[diesel(table_name = customers)]
-struct CustomerChanges {
+pub(crate) struct CustomerChanges {
     #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<String>,
+    pub(crate) owner_id: Option<Option<UserId>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    email: Option<Option<String>>,
+    pub(crate) name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    phone: Option<Option<String>>,
+    pub(crate) email: Option<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    company: Option<Option<String>>,
+    pub(crate) phone: Option<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    deleted_at: Option<Option<Timestamp>>,
-    updated_at: Option<Timestamp>,
+    pub(crate) company: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) deleted_at: Option<Option<Timestamp>>,
+    pub(crate) updated_at: Option<Timestamp>,
 }
 
 fn scoped(actor: &Actor) -> customers::BoxedQuery<'static, Sqlite> {

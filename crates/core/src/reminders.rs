@@ -248,18 +248,20 @@ pub fn create(store: &Store, actor: &Actor, input: NewReminder) -> CoreResult<Re
 
 #[derive(AsChangeset, Default, Serialize)]
 #[diesel(table_name = reminders)]
-struct ReminderChanges {
+pub(crate) struct ReminderChanges {
     #[serde(skip_serializing_if = "Option::is_none")]
-    due_at: Option<Timestamp>,
+    pub(crate) owner_id: Option<UserId>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    message: Option<String>,
+    pub(crate) due_at: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    notified_at: Option<Option<Timestamp>>,
+    pub(crate) message: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    done_at: Option<Option<Timestamp>>,
+    pub(crate) notified_at: Option<Option<Timestamp>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    deleted_at: Option<Option<Timestamp>>,
-    updated_at: Option<Timestamp>,
+    pub(crate) done_at: Option<Option<Timestamp>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) deleted_at: Option<Option<Timestamp>>,
+    pub(crate) updated_at: Option<Timestamp>,
 }
 
 fn apply(

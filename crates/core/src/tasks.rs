@@ -233,22 +233,22 @@ pub fn create(store: &Store, actor: &Actor, input: NewTask) -> CoreResult<Task> 
 
 #[derive(AsChangeset, Default, Serialize)]
 #[diesel(table_name = tasks)]
-struct TaskChanges {
+pub(crate) struct TaskChanges {
     #[serde(skip_serializing_if = "Option::is_none")]
-    title: Option<String>,
+    pub(crate) title: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<String>,
+    pub(crate) description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    due_at: Option<Option<Timestamp>>,
+    pub(crate) due_at: Option<Option<Timestamp>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    assignee_id: Option<UserId>,
+    pub(crate) assignee_id: Option<UserId>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<TaskStatus>,
+    pub(crate) status: Option<TaskStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    completed_at: Option<Option<Timestamp>>,
+    pub(crate) completed_at: Option<Option<Timestamp>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    deleted_at: Option<Option<Timestamp>>,
-    updated_at: Option<Timestamp>,
+    pub(crate) deleted_at: Option<Option<Timestamp>>,
+    pub(crate) updated_at: Option<Timestamp>,
 }
 
 fn apply(

@@ -45,28 +45,13 @@ const GROUPS: &[&[&str]] = &[
     &["deleted_at"],
 ];
 
-#[derive(AsChangeset, Default, Serialize)]
-#[diesel(table_name = customers)]
-struct Changes {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    email: Option<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    phone: Option<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    company: Option<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    owner_id: Option<Option<UserId>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    deleted_at: Option<Option<Timestamp>>,
-    updated_at: Option<Timestamp>,
-}
-
 /// The columns of the winning groups, validated as the REST API would.
-fn changes(fields: &Map<String, Value>, won: &[&str]) -> CoreResult<Changes> {
+fn changes(
+    fields: &Map<String, Value>,
+    won: &[&str],
+) -> CoreResult<crate::customers::CustomerChanges> {
     let wins = |f: &str| won.contains(&f) && fields.contains_key(f);
-    let mut changes = Changes::default();
+    let mut changes = crate::customers::CustomerChanges::default();
     if wins("name") {
         let name: String = take(fields, "name")?.unwrap_or_default();
         changes.name = Some(

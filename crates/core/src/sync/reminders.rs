@@ -46,28 +46,13 @@ const GROUPS: &[&[&str]] = &[
     &["deleted_at"],
 ];
 
-#[derive(AsChangeset, Default, Serialize)]
-#[diesel(table_name = reminders)]
-struct Changes {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    owner_id: Option<UserId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    due_at: Option<Timestamp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    done_at: Option<Option<Timestamp>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    notified_at: Option<Option<Timestamp>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    deleted_at: Option<Option<Timestamp>>,
-    updated_at: Option<Timestamp>,
-}
-
 /// The columns of the winning groups, validated as the REST API would.
-fn changes(fields: &Map<String, Value>, won: &[&str]) -> CoreResult<Changes> {
+fn changes(
+    fields: &Map<String, Value>,
+    won: &[&str],
+) -> CoreResult<crate::reminders::ReminderChanges> {
     let wins = |f: &str| won.contains(&f) && fields.contains_key(f);
-    let mut changes = Changes::default();
+    let mut changes = crate::reminders::ReminderChanges::default();
     if wins("owner_id") {
         changes.owner_id = take(fields, "owner_id")?;
     }

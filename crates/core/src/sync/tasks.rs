@@ -49,26 +49,6 @@ const GROUPS: &[&[&str]] = &[
     &["deleted_at"],
 ];
 
-#[derive(AsChangeset, Default, Serialize)]
-#[diesel(table_name = tasks)]
-struct Changes {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    title: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    due_at: Option<Option<Timestamp>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    assignee_id: Option<UserId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<TaskStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    completed_at: Option<Option<Timestamp>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    deleted_at: Option<Option<Timestamp>>,
-    updated_at: Option<Timestamp>,
-}
-
 fn title(text: &str) -> CoreResult<String> {
     crate::fields::required_text(text, crate::tasks::TITLE_MAX)
         .map_err(|m| CoreError::invalid("title", m))
@@ -89,9 +69,9 @@ fn description(text: &str) -> CoreResult<String> {
 }
 
 /// The columns of the winning groups, validated as the REST API would.
-fn changes(fields: &Map<String, Value>, won: &[&str]) -> CoreResult<Changes> {
+fn changes(fields: &Map<String, Value>, won: &[&str]) -> CoreResult<crate::tasks::TaskChanges> {
     let wins = |f: &str| won.contains(&f) && fields.contains_key(f);
-    let mut changes = Changes::default();
+    let mut changes = crate::tasks::TaskChanges::default();
     if wins("title") {
         changes.title = Some(title(
             &take::<String>(fields, "title")?.unwrap_or_default(),

@@ -78,6 +78,17 @@ fn desktop(server: &TestDb, actor: &Actor) -> TestDb {
     db
 }
 
+/// A change a tampered desktop writes into its journal by hand (the app
+/// would not make it), to be pushed in the next round.
+fn forge(desk: &TestDb, entity: &str, id: &str, fields: serde_json::Value, actor: &Actor) {
+    desk.exec(&format!(
+        "INSERT INTO change_journal (entity, entity_id, op, fields, actor_id, at, hlc) \
+         SELECT '{entity}', '{id}', 'update', '{fields}', '{}', at, hlc + 1 \
+         FROM change_journal ORDER BY seq DESC LIMIT 1",
+        actor.user_id
+    ));
+}
+
 fn round(desk: &TestDb, server: &TestDb, actor: &Actor) -> Result<replica::Round, SyncError> {
     let mut transport = Direct {
         server,
@@ -821,12 +832,13 @@ fn tasks_sync_to_their_assignee() {
         "UPDATE tasks SET assignee_id = '{}' WHERE id = '{}'",
         cara.user_id, own.id
     ));
-    bobs.exec(&format!(
-        "INSERT INTO change_journal (entity, entity_id, op, fields, actor_id, at, hlc) \
-         SELECT 'task', '{}', 'update', '{{\"assignee_id\":\"{}\"}}', '{}', at, hlc + 1 \
-         FROM change_journal ORDER BY seq DESC LIMIT 1",
-        own.id, cara.user_id, bob.user_id
-    ));
+    forge(
+        &bobs,
+        "task",
+        &own.id.to_string(),
+        serde_json::json!({ "assignee_id": cara.user_id }),
+        &bob,
+    );
     let done = round(&bobs, &server, &bob).unwrap();
     assert_eq!(done.rejected, 1, "{done:?}");
     assert_eq!(
@@ -956,13 +968,17 @@ fn a_claim_cannot_carry_other_changes() {
     let bobs = desktop(&server, &bob);
     let walk_in = server.walk_in();
     round(&bobs, &server, &bob).unwrap();
-    bobs.exec(&format!(
-        "INSERT INTO change_journal (entity, entity_id, op, fields, actor_id, at, hlc) \
-         SELECT 'lead', '{walk_in}', 'update', \
-         '{{\"owner_id\":\"{}\",\"claimed_at\":\"2026-11-24T09:00:00Z\",\"deleted_at\":\"2026-11-24T09:00:00Z\"}}', \
-         '{}', at, hlc + 1 FROM change_journal ORDER BY seq DESC LIMIT 1",
-        bob.user_id, bob.user_id
-    ));
+    forge(
+        &bobs,
+        "lead",
+        &walk_in.to_string(),
+        serde_json::json!({
+            "owner_id": bob.user_id,
+            "claimed_at": "2026-11-24T09:00:00Z",
+            "deleted_at": "2026-11-24T09:00:00Z",
+        }),
+        &bob,
+    );
     let done = round(&bobs, &server, &bob).unwrap();
     assert_eq!(done.rejected, 1, "{done:?}");
     let lead = leads::get(&server.store, &server.admin, walk_in).unwrap();
