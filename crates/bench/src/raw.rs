@@ -20,7 +20,7 @@ pub fn connect(file: &std::path::Path) -> R<Connection> {
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
          PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32000;
-         PRAGMA wal_autocheckpoint = 10000;",
+         PRAGMA wal_autocheckpoint = 40000;",
     )
     .map_err(err)?;
     Ok(conn)
@@ -39,7 +39,7 @@ pub struct Row {
 
 const COLUMNS: &str = "l.id, l.name, l.email, l.phone, l.company, l.source, l.status, \
                        l.owner_id, u.name, l.claimed_at, l.converted_at, l.lost_at, \
-                       l.created_at, l.updated_at";
+                       l.created_at, l.updated_at, l.created_by, l.created_via";
 
 fn count(conn: &Connection, filter: &str, binds: &[&dyn rusqlite::ToSql]) -> R<i64> {
     conn.prepare_cached(&format!(
@@ -150,16 +150,15 @@ pub fn open(conn: &Connection, id: &str) -> R<usize> {
     Ok(found)
 }
 
-/// Insert one lead as the core does (the lead, its "created" activity and a
-/// journal row for each), in its own transaction.
+/// Insert one lead as the core does (the lead, saying who made it and how,
+/// and its journal row), in its own transaction.
 pub fn create(conn: &Connection, n: u64, owner: &str, now: i64) -> R<()> {
     let id = format!("00000000-0000-7000-8000-{n:012}");
-    let activity = format!("00000000-0000-7000-9000-{n:012}");
     let tx = conn.unchecked_transaction().map_err(err)?;
     tx.prepare_cached(
         "INSERT INTO leads (id, name, email, phone, phone_digits, company, source, status, owner_id,
-                            created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'Raw & Co', 'other', 'new', ?6, ?7, ?7)",
+                            created_at, updated_at, created_by, created_via)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'Raw & Co', 'other', 'new', ?6, ?7, ?7, ?6, 'app')",
     )
     .map_err(err)?
     .execute(params![
@@ -172,28 +171,15 @@ pub fn create(conn: &Connection, n: u64, owner: &str, now: i64) -> R<()> {
         now
     ])
     .map_err(err)?;
-    let mut journal = tx
-        .prepare_cached(
-            "INSERT INTO change_journal (entity, entity_id, op, fields, actor_id, at, hlc)
-             VALUES (?1, ?2, 'insert', ?3, ?4, ?5,
-                     max(coalesce((SELECT hlc FROM change_journal ORDER BY seq DESC LIMIT 1), 0),
-                         (SELECT seen FROM sync_clock), ?5 * 65536) + 1)",
-        )
-        .map_err(err)?;
-    journal
-        .execute(params!["lead", id, "{}", owner, now])
-        .map_err(err)?;
     tx.prepare_cached(
-        "INSERT INTO activities (id, lead_id, actor_id, kind, detail, at, created_at, updated_at)
-         VALUES (?1, ?2, ?3, 'created', '{}', ?4, ?4, ?4)",
+        "INSERT INTO change_journal (entity, entity_id, op, fields, actor_id, at, hlc)
+         VALUES ('lead', ?1, 'insert', '{}', ?2, ?3,
+                 max(coalesce((SELECT hlc FROM change_journal ORDER BY seq DESC LIMIT 1), 0),
+                     (SELECT seen FROM sync_clock), ?3 * 65536) + 1)",
     )
     .map_err(err)?
-    .execute(params![activity, id, owner, now])
+    .execute(params![id, owner, now])
     .map_err(err)?;
-    journal
-        .execute(params!["activity", activity, "{}", owner, now])
-        .map_err(err)?;
-    drop(journal);
     tx.commit().map_err(err)
 }
 
@@ -204,8 +190,8 @@ pub fn insert_rows(conn: &Connection, rows: &[[String; 4]], owner: &str, now: i6
         let mut insert = tx
             .prepare_cached(
                 "INSERT INTO leads (id, name, email, phone, phone_digits, company, source, status,
-                                    owner_id, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'other', 'new', ?7, ?8, ?8)",
+                                    owner_id, created_at, updated_at, created_by, created_via)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'other', 'new', ?7, ?8, ?8, ?7, 'import')",
             )
             .map_err(err)?;
         for (n, [name, email, phone, company]) in rows.iter().enumerate() {

@@ -1,13 +1,18 @@
 //! The activity log of each lead: what happened, who did it, when. Services
 //! append here in the same transaction as the change they describe.
+//!
+//! A lead's creation is not a row here: the lead says who made it, when and
+//! how (`created_by`, `created_at`, `created_via`), and the timeline and feed
+//! show it from there. Leads made before that was kept (`created_via` NULL)
+//! still have their `created` row.
 
 use crate::Store;
 use crate::actor::Actor;
 use crate::error::{CoreError, CoreResult, Problems};
 use crate::fields::{self, Page, PageRequest, Window};
-use crate::ids::{ActivityId, LeadId, UserId};
+use crate::ids::{ActivityId, ImportBatchId, LeadId, UserId};
 use crate::journal::{self, Entity, JsonText, Op};
-use crate::leads::access;
+use crate::leads::{LeadOrigin, access};
 use crate::schema::{activities, lead_totals, leads};
 use crate::text_enum::text_enum;
 use crate::time::Timestamp;
@@ -112,69 +117,6 @@ pub(crate) fn record(
     Ok(id)
 }
 
-/// One activity for [`record_many`].
-pub(crate) struct NewActivity {
-    pub lead_id: LeadId,
-    pub actor: Option<UserId>,
-    pub kind: ActivityKind,
-    pub detail: serde_json::Value,
-    pub at: Timestamp,
-}
-
-/// Activities per multi-row INSERT (8 values each).
-const ACTIVITIES_PER_INSERT: usize = 1_000;
-
-/// Append many activities and their journal entries, several per statement.
-pub(crate) fn record_many(
-    conn: &mut SqliteConnection,
-    items: &[NewActivity],
-    now: Timestamp,
-) -> CoreResult<()> {
-    use diesel::sql_types::{BigInt, Nullable, Text};
-    let details: Vec<String> = items.iter().map(|i| i.detail.to_string()).collect();
-    let rows: Vec<NewActivityRow<'_>> = items
-        .iter()
-        .zip(&details)
-        .map(|(item, detail)| NewActivityRow {
-            id: ActivityId::new(),
-            lead_id: item.lead_id,
-            actor_id: item.actor,
-            kind: item.kind,
-            detail,
-            at: item.at,
-            created_at: now,
-            updated_at: now,
-        })
-        .collect();
-    for chunk in rows.chunks(ACTIVITIES_PER_INSERT) {
-        let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
-        let mut query = diesel::sql_query(format!(
-            "INSERT INTO activities (id, lead_id, actor_id, kind, detail, at, created_at, updated_at) \
-             VALUES {values}"
-        ))
-        .into_boxed::<diesel::sqlite::Sqlite>();
-        for row in chunk {
-            query = query
-                .bind::<Text, _>(row.id.to_string())
-                .bind::<Text, _>(row.lead_id.to_string())
-                .bind::<Nullable<Text>, _>(row.actor_id.map(|a| a.to_string()))
-                .bind::<Text, _>(row.kind.as_str())
-                .bind::<Text, _>(row.detail)
-                .bind::<BigInt, _>(row.at.millis())
-                .bind::<BigInt, _>(row.created_at.millis())
-                .bind::<BigInt, _>(row.updated_at.millis());
-        }
-        query.execute(conn)?;
-    }
-    let entries = rows
-        .iter()
-        .map(|row| {
-            journal::Entry::insert(Entity::Activity, row.id.to_string(), row, row.actor_id, now)
-        })
-        .collect::<CoreResult<Vec<_>>>()?;
-    journal::record_many(conn, &entries)
-}
-
 fn hydrate(conn: &mut SqliteConnection, rows: Vec<ActivityRow>) -> CoreResult<Vec<Activity>> {
     let names = crate::users::names(conn, rows.iter().filter_map(|r| r.actor_id))?;
     Ok(rows
@@ -194,19 +136,79 @@ fn hydrate(conn: &mut SqliteConnection, rows: Vec<ActivityRow>) -> CoreResult<Ve
         .collect())
 }
 
+/// What a lead says of its creation.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = leads)]
+struct Creation {
+    id: LeadId,
+    created_by: Option<UserId>,
+    created_via: Option<LeadOrigin>,
+    import_batch_id: Option<ImportBatchId>,
+    created_at: Timestamp,
+}
+
+/// A lead's creation as a timeline entry, read from the lead; none for a
+/// lead whose creation is an activity row (made before it was kept).
+/// The entry takes the lead's id as its own.
+fn creations(
+    conn: &mut SqliteConnection,
+    of: leads::BoxedQuery<'_, diesel::sqlite::Sqlite>,
+    limit: i64,
+) -> CoreResult<Vec<ActivityRow>> {
+    let rows: Vec<Creation> = of
+        .filter(leads::created_via.is_not_null())
+        .order((leads::created_at.desc(), leads::seq.desc()))
+        .limit(limit)
+        .select(Creation::as_select())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|c| {
+            let mut detail = serde_json::json!({ "via": c.created_via? });
+            if let Some(batch) = c.import_batch_id {
+                detail["batch_id"] = batch.to_string().into();
+            }
+            Some(ActivityRow {
+                id: ActivityId::of_creation(c.id),
+                lead_id: c.id,
+                actor_id: c.created_by,
+                kind: ActivityKind::Created,
+                detail: JsonText(detail),
+                at: c.created_at,
+            })
+        })
+        .collect())
+}
+
+/// Newest first, as every timeline is ordered.
+fn newest_first(rows: &mut [ActivityRow]) {
+    rows.sort_by_key(|r| std::cmp::Reverse((r.at, r.id)));
+}
+
 pub(crate) fn latest_for_lead(
     conn: &mut SqliteConnection,
     lead_id: LeadId,
     page: PageRequest,
 ) -> CoreResult<Vec<Activity>> {
-    let rows = activities::table
+    // The rows up to the page's end, with the creation merged in by time.
+    let mut rows = activities::table
         .filter(activities::lead_id.eq(lead_id))
         .filter(activities::deleted_at.is_null())
         .order((activities::at.desc(), activities::id.desc()))
-        .limit(page.limit())
-        .offset(page.offset())
+        .limit(page.offset() + page.limit())
         .select(ActivityRow::as_select())
         .load(conn)?;
+    rows.extend(creations(
+        conn,
+        leads::table.filter(leads::id.eq(lead_id)).into_boxed(),
+        1,
+    )?);
+    newest_first(&mut rows);
+    let rows = rows
+        .into_iter()
+        .skip(page.offset() as usize)
+        .take(page.limit() as usize)
+        .collect();
     hydrate(conn, rows)
 }
 
@@ -222,13 +224,18 @@ pub fn list_for_lead(
     problems.finish()?;
     store.read(|conn| {
         access::visible_lead(conn, actor, lead_id)?;
-        let total = activities::table
+        let rows: i64 = activities::table
             .filter(activities::lead_id.eq(lead_id))
             .filter(activities::deleted_at.is_null())
             .count()
             .get_result(conn)?;
+        let created: i64 = leads::table
+            .filter(leads::id.eq(lead_id))
+            .filter(leads::created_via.is_not_null())
+            .count()
+            .get_result(conn)?;
         let items = latest_for_lead(conn, lead_id, page)?;
-        Ok(Page::new(items, page, total))
+        Ok(Page::new(items, page, rows + created))
     })
 }
 
@@ -343,12 +350,23 @@ pub fn feed(store: &Store, actor: &Actor, page: PageRequest) -> CoreResult<Windo
                 query = query.filter(activities::lead_id.eq_any(own));
             }
         }
-        let rows = query
+        // The page's rows come from the log and from the leads' creations,
+        // each read newest first up to the page's end, then merged.
+        let upto = page.offset() + page.limit() + 1;
+        let mut rows = query
             .order((activities::at.desc(), activities::id.desc()))
-            .limit(page.limit() + 1)
-            .offset(page.offset())
+            .limit(upto)
             .select(ActivityRow::as_select())
             .load(conn)?;
+        let mut made = leads::table
+            .filter(leads::deleted_at.is_null())
+            .into_boxed();
+        if !actor.sees_everything() {
+            made = made.filter(leads::owner_id.eq(actor.user_id));
+        }
+        rows.extend(creations(conn, made, upto)?);
+        newest_first(&mut rows);
+        let rows: Vec<ActivityRow> = rows.into_iter().skip(page.offset() as usize).collect();
         let window = Window::from_overfetch(rows, page);
         Ok(Window {
             items: hydrate(conn, window.items)?,

@@ -9,7 +9,7 @@ use crate::activity::{ActivityKind, NewActivityRow};
 use crate::actor::Role;
 use crate::error::{CoreError, CoreResult};
 use crate::ids::{ActivityId, CustomerId, LeadId, NoteId, ReminderId, UserId};
-use crate::leads::{LeadSource, LeadStatus, NewLeadRow};
+use crate::leads::{LeadOrigin, LeadSource, LeadStatus, NewLeadRow};
 use crate::notes::NewNoteRow;
 use crate::reminders::NewReminderRow;
 use crate::schema::{activities, customers, lead_tags, leads, notes, reminders, users};
@@ -505,13 +505,6 @@ impl Batch {
         let step_span = (horizon / (path.len() as i64 + 1)).max(1);
         let mut at = created.millis();
         let mut from = New;
-        self.activity(
-            id,
-            owner,
-            ActivityKind::Created,
-            format!(r#"{{"source":"{source}"}}"#),
-            created,
-        );
         let (mut converted_at, mut lost_at) = (None, None);
         for step in path {
             at = (at + rng.random_range(1..=step_span)).min(now.millis() - 1);
@@ -602,6 +595,14 @@ impl Batch {
             import_batch_id: None,
             created_at: created,
             updated_at: Timestamp::from_millis(at),
+            // The unclaimed came in through the web form; the rest were
+            // typed in by their owner.
+            created_by: owner,
+            created_via: Some(if owner.is_some() {
+                LeadOrigin::App
+            } else {
+                LeadOrigin::WebForm
+            }),
         });
     }
 

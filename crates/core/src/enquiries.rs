@@ -11,7 +11,7 @@ use crate::fields::{self, Page, PageRequest};
 use crate::ids::LeadId;
 use crate::journal::{self, Entity, Op};
 use crate::leads::{
-    self, Lead, LeadChanges, LeadQuery, LeadRow, LeadSource, LeadStatus, NewLeadRow,
+    self, Lead, LeadChanges, LeadOrigin, LeadQuery, LeadRow, LeadSource, LeadStatus, NewLeadRow,
 };
 use crate::schema::{leads as leads_table, users};
 use diesel::prelude::*;
@@ -115,10 +115,20 @@ pub fn submit(store: &Store, enquiry: Enquiry) -> CoreResult<EnquiryReceipt> {
             import_batch_id: None,
             created_at: now,
             updated_at: now,
+            created_by: None,
+            created_via: Some(LeadOrigin::WebForm),
         };
-        let detail = json!({ "via": "web_form", "source": source, "interest": interest });
-        leads::insert(conn, &row, &[], None, detail, now)?;
-        if let Some(body) = &message {
+        leads::insert(conn, &row, &[], None, now)?;
+        // What they asked about goes in the note with their message, where
+        // whoever claims the lead reads it.
+        let note = match (&interest, &message) {
+            (Some(interest), Some(message)) => {
+                Some(format!("Interested in {interest}.\n\n{message}"))
+            }
+            (Some(interest), None) => Some(format!("Interested in {interest}.")),
+            (None, message) => message.clone(),
+        };
+        if let Some(body) = &note {
             crate::notes::insert_row(conn, row.id, None, body, now)?;
         }
         let summary = match (&interest, &message) {

@@ -82,3 +82,11 @@ id_type!(SessionId, "session");
 id_type!(ImportBatchId, "import batch");
 id_type!(NotificationId, "notification");
 id_type!(SyncConflictId, "conflict");
+
+impl ActivityId {
+    /// The id of a lead's creation entry on its timeline: the lead's own (the
+    /// entry is read from the lead, not stored).
+    pub(crate) fn of_creation(lead: LeadId) -> Self {
+        Self(lead.0)
+    }
+}

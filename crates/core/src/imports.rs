@@ -12,7 +12,7 @@ use crate::fields;
 use crate::ids::{ImportBatchId, LeadId};
 use crate::journal::{self, Entity};
 
-use crate::leads::{self, LeadRow, LeadSource, LeadStatus, NewLeadRow};
+use crate::leads::{self, LeadOrigin, LeadRow, LeadSource, LeadStatus, NewLeadRow};
 use crate::schema::{import_batches, leads as leads_table};
 use crate::text_enum::text_enum;
 use crate::time::Timestamp;
@@ -483,17 +483,6 @@ pub fn import(
                     })
                     .collect::<CoreResult<Vec<_>>>()?;
                 journal::record_many(conn, &entries)?;
-                let activities: Vec<activity::NewActivity> = slice
-                    .iter()
-                    .map(|(row, lead)| activity::NewActivity {
-                        lead_id: lead.id,
-                        actor: Some(actor.user_id),
-                        kind: ActivityKind::Created,
-                        detail: json!({ "via": "import", "batch_id": batch_id, "line": row.line, "source": row.source }),
-                        at: now,
-                    })
-                    .collect();
-                activity::record_many(conn, &activities, now)?;
                 for (row, lead) in slice {
                     write_rest(conn, actor, row, lead, now)?;
                 }
@@ -649,14 +638,16 @@ fn lead_row(
         import_batch_id: Some(batch),
         created_at: now,
         updated_at: now,
+        created_by: Some(actor.user_id),
+        created_via: Some(LeadOrigin::Import),
     }
 }
 
 /// Leads written per slice of an import.
 const WRITE_SLICE: usize = 5_000;
 
-/// What a few rows bring beyond the lead, its journal entry and its
-/// "created" activity (written in bulk): tags, a customer, a note.
+/// What a few rows bring beyond the lead and its journal entry (written in
+/// bulk): tags, a customer, a note.
 fn write_rest(
     conn: &mut SqliteConnection,
     actor: &Actor,
@@ -682,6 +673,8 @@ fn write_rest(
             created_at: now,
             updated_at: now,
             deleted_at: None,
+            created_by: lead.created_by,
+            created_via: lead.created_via,
         };
         crate::customers::create_for_lead(conn, actor, &as_row, now)?;
     }

@@ -112,6 +112,8 @@ diesel::table! {
         updated_at -> BigInt,
         deleted_at -> Nullable<BigInt>,
         import_batch_id -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_via -> Nullable<Text>,
     }
 }
 
@@ -301,7 +303,6 @@ diesel::joinable!(activities -> users (actor_id));
 diesel::joinable!(customers -> users (owner_id));
 diesel::joinable!(import_batches -> users (created_by));
 diesel::joinable!(leads -> import_batches (import_batch_id));
-diesel::joinable!(leads -> users (owner_id));
 diesel::joinable!(notes -> users (author_id));
 diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));

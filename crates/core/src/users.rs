@@ -510,6 +510,7 @@ pub fn delete(store: &Store, actor: &Actor, id: UserId) -> CoreResult<()> {
 /// another id has to follow.
 const USER_REFERENCES: &[(&str, &str)] = &[
     ("leads", "owner_id"),
+    ("leads", "created_by"),
     ("notes", "author_id"),
     ("activities", "actor_id"),
     ("reminders", "owner_id"),

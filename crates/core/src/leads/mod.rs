@@ -48,6 +48,16 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// How a lead came in: typed in the app, sent through the public enquiry
+    /// form, or imported from a file. Its timeline opens with this.
+    LeadOrigin, "lead origin" {
+        App => "app",
+        WebForm => "web_form",
+        Import => "import",
+    }
+);
+
 pub(crate) const NAME_MAX: usize = ContactEdits::NAME_MAX;
 pub(crate) const COMPANY_MAX: usize = ContactEdits::COMPANY_MAX;
 pub(crate) const MAX_TAGS: usize = 20;
@@ -94,6 +104,13 @@ pub struct LeadRow {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub deleted_at: Option<Timestamp>,
+    /// Who made the lead; none for an enquiry from the web form.
+    #[serde(default)]
+    pub created_by: Option<UserId>,
+    /// How it came in. None for a lead made before this was kept on the
+    /// lead: its creation is an activity row instead (see [`crate::activity`]).
+    #[serde(default)]
+    pub created_via: Option<LeadOrigin>,
 }
 
 impl LeadRow {
@@ -115,6 +132,8 @@ impl LeadRow {
             created_at: now,
             updated_at: now,
             deleted_at: None,
+            created_by: None,
+            created_via: None,
         }
     }
 }
@@ -137,6 +156,8 @@ pub(crate) struct NewLeadRow {
     pub import_batch_id: Option<crate::ids::ImportBatchId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    pub created_by: Option<UserId>,
+    pub created_via: Option<LeadOrigin>,
 }
 
 /// Every column a lead mutation may set; `None` leaves a column alone.
@@ -347,15 +368,10 @@ pub fn create(store: &Store, actor: &Actor, input: NewLead) -> CoreResult<Lead> 
             import_batch_id: None,
             created_at: now,
             updated_at: now,
+            created_by: Some(actor.user_id),
+            created_via: Some(LeadOrigin::App),
         };
-        insert(
-            conn,
-            &row,
-            &tags,
-            Some(actor.user_id),
-            json!({ "source": source }),
-            now,
-        )?;
+        insert(conn, &row, &tags, Some(actor.user_id), now)?;
         // Everything the answer holds is in hand: no need to read it back.
         let mut tags = tags;
         tags.sort_by_key(|t| t.to_ascii_lowercase()); // as COLLATE NOCASE orders them
@@ -380,13 +396,13 @@ pub fn create(store: &Store, actor: &Actor, input: NewLead) -> CoreResult<Lead> 
     })
 }
 
-/// Insert a lead row with its tags, `created` activity and journal entries.
+/// Insert a lead row with its tags and journal entries. Its creation needs no
+/// activity row: the row says who made it, when and how.
 pub(crate) fn insert(
     conn: &mut SqliteConnection,
     row: &NewLeadRow,
     tags: &[String],
     actor: Option<UserId>,
-    detail: Value,
     now: Timestamp,
 ) -> CoreResult<()> {
     diesel::insert_into(leads::table)
@@ -402,7 +418,6 @@ pub(crate) fn insert(
         now,
     )?;
     put_tags(conn, row.id, tags, actor, now)?;
-    activity::record(conn, row.id, actor, ActivityKind::Created, detail, now, now)?;
     Ok(())
 }
 
@@ -420,7 +435,7 @@ pub(crate) fn put_tags(
     Ok(())
 }
 
-/// Leads per multi-row INSERT (15 values each, well under SQLite's limit of
+/// Leads per multi-row INSERT (17 values each, well under SQLite's limit of
 /// 32,766 bound values).
 const ROWS_PER_INSERT: usize = 500;
 
@@ -432,10 +447,12 @@ const ROWS_PER_INSERT: usize = 500;
 pub(crate) fn insert_rows(conn: &mut SqliteConnection, rows: &[&NewLeadRow]) -> CoreResult<()> {
     use diesel::sql_types::{BigInt, Nullable, Text};
     for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let values =
+            vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let mut query = diesel::sql_query(format!(
             "INSERT INTO leads (id, name, email, phone, phone_digits, company, source, status, \
-             owner_id, claimed_at, converted_at, lost_at, import_batch_id, created_at, updated_at) \
+             owner_id, claimed_at, converted_at, lost_at, import_batch_id, created_at, updated_at, \
+             created_by, created_via) \
              VALUES {values}"
         ))
         .into_boxed::<diesel::sqlite::Sqlite>();
@@ -456,7 +473,9 @@ pub(crate) fn insert_rows(conn: &mut SqliteConnection, rows: &[&NewLeadRow]) -> 
                 .bind::<Nullable<BigInt>, _>(millis(row.lost_at))
                 .bind::<Nullable<Text>, _>(row.import_batch_id.map(|b| b.to_string()))
                 .bind::<BigInt, _>(row.created_at.millis())
-                .bind::<BigInt, _>(row.updated_at.millis());
+                .bind::<BigInt, _>(row.updated_at.millis())
+                .bind::<Nullable<Text>, _>(row.created_by.map(|u| u.to_string()))
+                .bind::<Nullable<Text>, _>(row.created_via.map(LeadOrigin::as_str));
         }
         query.execute(conn)?;
     }

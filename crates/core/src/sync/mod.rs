@@ -28,7 +28,7 @@ use crate::fields;
 use crate::hlc::Hlc;
 use crate::ids::{LeadId, UserId};
 use crate::journal::{self, Entity, Op};
-use crate::leads::{self, LeadChanges, LeadRow, LeadSource, LeadStatus, NewLeadRow};
+use crate::leads::{self, LeadChanges, LeadOrigin, LeadRow, LeadSource, LeadStatus, NewLeadRow};
 use crate::schema::{
     change_journal, leads as leads_table, sync_clients, sync_clock, sync_field_clocks, sync_held,
     users,
@@ -658,6 +658,9 @@ fn insert_lead(
     let all: Vec<&str> = LEAD_GROUPS.iter().flat_map(|g| g.iter().copied()).collect();
     let changes = lead_changes(&current, op, fields, &all)?;
     let created_at = take::<Timestamp>(fields, "created_at")?.unwrap_or(op.hlc.wall());
+    // Made on the pusher's desktop, by them. A desktop from before the
+    // origin was kept on the lead sends none, and a `created` activity.
+    let created_via = take::<Option<LeadOrigin>>(fields, "created_via")?.flatten();
     let status = changes.status.unwrap_or(LeadStatus::New);
     let row = NewLeadRow {
         id,
@@ -677,6 +680,8 @@ fn insert_lead(
         import_batch_id: None,
         created_at,
         updated_at: take::<Timestamp>(fields, "updated_at")?.unwrap_or(created_at),
+        created_by: created_via.map(|_| actor.user_id),
+        created_via,
     };
     diesel::insert_into(leads_table::table)
         .values(&row)
@@ -1398,6 +1403,8 @@ fn put_lead(conn: &mut SqliteConnection, record: &LeadRecord) -> CoreResult<()> 
             import_batch_id: None,
             created_at: record.created_at,
             updated_at: record.updated_at,
+            created_by: record.created_by,
+            created_via: record.created_via,
         };
         diesel::insert_into(leads_table::table)
             .values(&row)

@@ -110,3 +110,106 @@ fn the_timeline_pages_and_the_feed_is_scoped_to_what_the_actor_sees() {
     let admin_feed = activity::feed(&db.store, &db.admin, PageRequest::new(1, 200)).unwrap();
     assert_eq!(admin_feed.items.len(), 7);
 }
+
+/// A lead's creation is read from the lead, not stored as a row: it takes
+/// its place in the timeline by time (a call logged as before it comes after
+/// it, newest first), pages like any entry, and appears in the feed.
+#[test]
+fn a_leads_creation_opens_its_timeline_in_its_place_by_time() {
+    let db = TestDb::new();
+    let lead = db.lead(&db.admin, "Katherine Johnson");
+    let log = |summary: &str, at: Option<&str>| {
+        activity::log(
+            &db.store,
+            &db.admin,
+            lead.id,
+            LogActivity {
+                kind: "call".into(),
+                summary: summary.into(),
+                at: at.map(Into::into),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
+    // The test clock starts at 09:00; a call from the day before.
+    log("before she was a lead", Some("2026-11-23T15:00:00Z"));
+    db.advance_minutes(1);
+    log("first call", None);
+    db.advance_minutes(1);
+    log("second call", None);
+    assert_eq!(db.count("activities"), 3, "no row for the creation");
+
+    let mut seen = Vec::new();
+    for page in 1..=3 {
+        let p = activity::list_for_lead(&db.store, &db.admin, lead.id, PageRequest::new(page, 2))
+            .unwrap();
+        assert_eq!(p.total, 4);
+        seen.extend(p.items.into_iter().map(|a| match a.kind {
+            ActivityKind::Created => "created".to_owned(),
+            _ => a.detail["summary"].as_str().unwrap().to_owned(),
+        }));
+    }
+    assert_eq!(
+        seen,
+        [
+            "second call",
+            "first call",
+            "created",
+            "before she was a lead"
+        ]
+    );
+
+    // The feed merges creations with the log, and pages through both.
+    let other = db.lead(&db.admin, "Dorothy Vaughan");
+    let first = activity::feed(&db.store, &db.admin, PageRequest::new(1, 2)).unwrap();
+    assert!(first.has_more);
+    assert_eq!(first.items[0].lead_id, other.id);
+    assert_eq!(first.items[0].kind, ActivityKind::Created);
+    assert_eq!(first.items[0].actor_name.as_deref(), Some("Ada Admin"));
+    assert_eq!(first.items[1].detail["summary"], "second call");
+    let second = activity::feed(&db.store, &db.admin, PageRequest::new(2, 2)).unwrap();
+    let kinds: Vec<_> = second.items.iter().map(|a| a.kind).collect();
+    assert_eq!(kinds, [ActivityKind::Call, ActivityKind::Created]);
+    assert!(second.has_more, "the call from the day before is left");
+}
+
+/// A lead made before creations were kept on the lead has its `created`
+/// row, and shows it once; an imported lead's creation says so.
+#[test]
+fn older_leads_keep_their_creation_row_and_imports_say_where_they_came_from() {
+    let db = TestDb::new();
+    let old = db.lead(&db.admin, "Made Long Ago");
+    db.exec(&format!(
+        "UPDATE leads SET created_via = NULL, created_by = NULL WHERE id = '{id}';
+         INSERT INTO activities (id, lead_id, actor_id, kind, detail, at, created_at, updated_at)
+         SELECT '0190f000-0000-7000-8000-000000000001', id, '{admin}', 'created',
+                '{{\"source\":\"other\"}}', created_at, created_at, created_at
+         FROM leads WHERE id = '{id}';",
+        id = old.id,
+        admin = db.admin.user_id
+    ));
+    let timeline =
+        activity::list_for_lead(&db.store, &db.admin, old.id, PageRequest::default()).unwrap();
+    assert_eq!(timeline.total, 1);
+    assert_eq!(timeline.items.len(), 1);
+    assert_eq!(timeline.items[0].kind, ActivityKind::Created);
+    assert_eq!(timeline.items[0].detail["source"], "other");
+
+    let report = db
+        .import("Name,Email\nImported One,one@example.com\n")
+        .unwrap();
+    let imported = match report.outcomes[..] {
+        [leadlight_core::imports::RowOutcome::Created { lead_id, .. }] => lead_id,
+        _ => panic!("{:?}", report.outcomes),
+    };
+    let timeline =
+        activity::list_for_lead(&db.store, &db.admin, imported, PageRequest::default()).unwrap();
+    assert_eq!(timeline.total, 1);
+    assert_eq!(timeline.items[0].detail["via"], "import");
+    assert_eq!(
+        timeline.items[0].detail["batch_id"],
+        report.batch_id.to_string()
+    );
+    assert_eq!(timeline.items[0].actor_name.as_deref(), Some("Ada Admin"));
+}

@@ -1,6 +1,6 @@
 //! A mutation that fails half-way leaves nothing behind. The failure is real:
-//! a trigger in the database file aborts the journal insert, which every
-//! service writes last, after its row and activity.
+//! a trigger in the database file aborts a journal insert, which every
+//! service writes after its row.
 
 use crate::helpers::{TestDb, code};
 use leadlight_core::leads::{self, LeadPatch, NewLead};
@@ -14,11 +14,11 @@ fn break_the_journal(db: &TestDb, on: &str) {
 }
 
 #[test]
-fn a_create_that_fails_after_the_lead_row_leaves_no_lead_activity_or_journal() {
+fn a_create_that_fails_after_the_lead_row_leaves_no_lead_tag_or_journal() {
     let db = TestDb::new();
-    // The lead row, its tags and the lead's journal entry are written; the
-    // activity's journal entry then fails.
-    break_the_journal(&db, "activity");
+    // The lead row and its journal entry are written; the tag's journal
+    // entry then fails.
+    break_the_journal(&db, "lead_tag");
     let before = db.snapshot();
     let result = leads::create(
         &db.store,

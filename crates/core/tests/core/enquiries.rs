@@ -34,11 +34,16 @@ fn an_enquiry_becomes_an_unclaimed_new_lead_with_its_message_as_a_note() {
     assert_eq!(timeline.items[0].kind, ActivityKind::Created);
     assert_eq!(timeline.items[0].actor_id, None);
     assert_eq!(timeline.items[0].actor_name.as_deref(), Some("Web form"));
-    assert_eq!(timeline.items[0].detail["interest"], "Enterprise plan");
+    assert_eq!(timeline.items[0].detail["via"], "web_form");
+    assert_eq!(timeline.items[0].at, lead.created_at);
+    assert_eq!(timeline.total, 1);
     let note = &notes::list(&db.store, &db.admin, lead.id, PageRequest::default())
         .unwrap()
         .items[0];
-    assert_eq!(note.body, "Please call me about pricing.");
+    assert_eq!(
+        note.body,
+        "Interested in Enterprise plan.\n\nPlease call me about pricing."
+    );
     assert_eq!(note.author_id, None);
 }
 

@@ -44,8 +44,12 @@ fn create_cleans_input_and_records_activity_and_journal_together() {
     assert_eq!(timeline.total, 1);
     assert_eq!(timeline.items[0].kind, ActivityKind::Created);
     assert_eq!(timeline.items[0].actor_name.as_deref(), Some("Ada Admin"));
-    // lead + 2 tags + activity
-    assert_eq!(db.count("change_journal") - journal_before, 4);
+    assert_eq!(timeline.items[0].detail["via"], "app");
+    assert_eq!(timeline.items[0].at, lead.created_at);
+    // Its creation is read from the lead: no activity row.
+    assert_eq!(db.count("activities"), 0);
+    // lead + 2 tags
+    assert_eq!(db.count("change_journal") - journal_before, 3);
     let entries = journal::entries_since(&db.store, 0, 100).unwrap();
     let lead_entry = entries
         .iter()
