@@ -338,7 +338,7 @@ fn writes(args: &Args, file: &Path, admin: &Actor, lines: &mut Vec<Line>) -> Res
     let store = Store::open(file).map_err(|e| e.to_string())?;
     let conn = raw::connect(file)?;
     let owner = admin.user_id.to_string();
-    let count = (args.reps * 40) as u64;
+    let count = (args.reps * 200) as u64;
     reset_peak_rss();
     // Ours and raw take turns, a tenth at a time, so neither gains from
     // running second (pages the first brought into memory, a file that has

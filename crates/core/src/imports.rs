@@ -397,7 +397,8 @@ pub fn import(
             ))
             .execute(conn)?;
         let mut outcomes = Vec::with_capacity(checked.len());
-        let mut first_line_of: HashMap<String, u64> = HashMap::new();
+        let mut first_line_by_email: HashMap<String, u64> = HashMap::new();
+        let mut first_line_by_phone: HashMap<String, u64> = HashMap::new();
         let (mut created, mut duplicates, mut rejected) = (0u64, 0u64, 0u64);
         let mut to_write: Vec<(Valid, NewLeadRow)> = Vec::new();
         let known = Known::look_up(conn, &checked)?;
@@ -410,27 +411,23 @@ pub fn import(
                 }
                 Checked::Valid(row) => row,
             };
-            let keys: Vec<(String, String)> = [
-                row.email.as_ref().map(|e| {
-                    (
-                        format!("email {}", e.to_lowercase()),
-                        format!("the same email as {e}"),
-                    )
-                }),
-                row.phone.as_ref().map(|p| {
-                    (
-                        format!("phone {}", phone_key(&p.digits)),
-                        format!("the same phone number as {}", p.display),
-                    )
-                }),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            if let Some((line, reason)) = keys
-                .iter()
-                .find_map(|(key, reason)| first_line_of.get(key).map(|l| (*l, reason.clone())))
-            {
+            // Keys to find the row again in later rows of the file; the
+            // sentence saying why is only made for a duplicate.
+            let email_key = row.email.as_ref().map(|e| e.to_lowercase());
+            let phone_tail = row.phone.as_ref().map(|p| phone_key(&p.digits).to_owned());
+            let earlier = email_key
+                .as_ref()
+                .and_then(|k| first_line_by_email.get(k))
+                .zip(row.email.as_ref())
+                .map(|(line, email)| (*line, format!("the same email as {email}")))
+                .or_else(|| {
+                    phone_tail
+                        .as_ref()
+                        .and_then(|k| first_line_by_phone.get(k))
+                        .zip(row.phone.as_ref())
+                        .map(|(line, p)| (*line, format!("the same phone number as {}", p.display)))
+                });
+            if let Some((line, reason)) = earlier {
                 duplicates += 1;
                 outcomes.push(RowOutcome::Duplicate {
                     line: row.line,
@@ -451,8 +448,11 @@ pub fn import(
                 });
                 continue;
             }
-            for (key, _) in keys {
-                first_line_of.insert(key, row.line);
+            if let Some(key) = email_key {
+                first_line_by_email.insert(key, row.line);
+            }
+            if let Some(key) = phone_tail {
+                first_line_by_phone.insert(key, row.line);
             }
             let lead = lead_row(actor, &row, LeadId::new(), batch_id, now);
             created += 1;
@@ -463,8 +463,8 @@ pub fn import(
             to_write.push((*row, lead));
         }
         // In slices, rows first, several per statement (see
-        // leads::insert_rows), then their journal entries and activities in
-        // bulk, then what a few rows bring (tags, customers, notes). Slices
+        // leads::insert_rows), then their journal entries in bulk, then what
+        // a few rows bring (tags, customers, notes). Slices
         // keep memory flat however large the file.
         let mut written = 0u64;
         let mut indexed_to = 0;
