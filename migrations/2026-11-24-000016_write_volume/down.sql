@@ -1,3 +1,5 @@
+CREATE INDEX leads_status_created ON leads (status, created_at, seq) WHERE deleted_at IS NULL;
+CREATE INDEX leads_source_created ON leads (source, created_at, seq) WHERE deleted_at IS NULL;
 DROP TRIGGER change_journal_keeps_newest;
 CREATE TABLE change_journal_prev (
     seq       INTEGER PRIMARY KEY AUTOINCREMENT,

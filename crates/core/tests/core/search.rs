@@ -474,3 +474,174 @@ fn a_search_matching_thousands_pages_and_counts_like_a_small_one() {
     assert_eq!(by_name.items[0].name, "Pat Smith 0");
     assert_eq!(by_name.total, live);
 }
+
+/// Lists filtered by status, source and owner take their total from the
+/// dashboard's summary table; with dates, a search or a tag they count rows.
+/// Every way must agree with a plain count, for everyone's view and an
+/// Agent's, with deleted leads and unassigned ones about.
+#[test]
+fn totals_from_the_summary_agree_with_counting_the_leads() {
+    let db = TestDb::new();
+    let alice = db.user("Alice Agent", leadlight_core::Role::Agent);
+    let statuses = ["new", "contacted", "qualified", "converted", "lost"];
+    let sources = ["website", "referral", "ad", "other"];
+    for i in 0..60usize {
+        let owner = match i % 3 {
+            0 => Some(db.admin.user_id),
+            1 => Some(alice.user_id),
+            _ => None,
+        };
+        let lead = leads::create(
+            &db.store,
+            &db.admin,
+            NewLead {
+                name: format!("Total {i:02}"),
+                email: Some(format!("total{i}@example.com")),
+                source: Some(sources[i % 4].into()),
+                status: Some(
+                    statuses[i % 5]
+                        .replace("converted", "qualified")
+                        .replace("lost", "new"),
+                ),
+                owner_id: owner,
+                tags: if i % 4 == 0 {
+                    vec!["vip".into()]
+                } else {
+                    vec![]
+                },
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        if matches!(statuses[i % 5], "converted" | "lost") {
+            leads::change_status(&db.store, &db.admin, lead.id, statuses[i % 5]).unwrap();
+        }
+        if owner.is_none() {
+            leads::assign(&db.store, &db.admin, lead.id, None).unwrap();
+        }
+        if i % 7 == 0 {
+            leads::delete(&db.store, &db.admin, lead.id).unwrap();
+        }
+        db.advance_minutes(60 * 24);
+    }
+    let alice_id = alice.user_id.to_string();
+    let admin_id = db.admin.user_id.to_string();
+    let mut cases: Vec<(LeadQuery, String)> = Vec::new();
+    for status in [None, Some("converted"), Some("new,lost")] {
+        for source in [None, Some("ad")] {
+            for owner in [None, Some("me"), Some("unassigned")] {
+                for dated in [false, true] {
+                    for tagged in [false, true] {
+                        let query = LeadQuery {
+                            status: status.map(|s| vec![s.to_owned()]).unwrap_or_default(),
+                            source: source.map(Into::into),
+                            owner: owner.map(Into::into),
+                            created_from: dated.then(|| "2026-12-10".into()),
+                            created_to: dated.then(|| "2027-01-10".into()),
+                            tag: tagged.then(|| "vip".into()),
+                            limit: Some(200),
+                            ..Default::default()
+                        };
+                        let mut sql = String::from("leads l WHERE l.deleted_at IS NULL");
+                        if let Some(status) = status {
+                            let list: Vec<String> =
+                                status.split(',').map(|s| format!("'{s}'")).collect();
+                            sql += &format!(" AND l.status IN ({})", list.join(", "));
+                        }
+                        if let Some(source) = source {
+                            sql += &format!(" AND l.source = '{source}'");
+                        }
+                        if dated {
+                            // The test clock's zone is UTC.
+                            sql += " AND l.created_at >= 1796860800000 AND l.created_at < 1799625600000";
+                        }
+                        if tagged {
+                            sql += " AND EXISTS (SELECT 1 FROM lead_tags t WHERE t.lead_id = l.id \
+                                    AND t.tag = 'vip' AND t.deleted_at IS NULL)";
+                        }
+                        cases.push((query, sql));
+                    }
+                }
+            }
+        }
+    }
+    let mut nonzero = 0;
+    for (query, sql) in cases {
+        for (actor, me) in [(&db.admin, &admin_id), (&alice, &alice_id)] {
+            let mut sql = sql.clone();
+            match query.owner.as_deref() {
+                Some("me") => sql += &format!(" AND l.owner_id = '{me}'"),
+                Some("unassigned") => sql += " AND l.owner_id IS NULL",
+                _ => {}
+            }
+            if actor.user_id == alice.user_id {
+                sql += &format!(" AND l.owner_id = '{alice_id}'");
+            }
+            let expected = db.count(&sql);
+            let page = leads::list(&db.store, actor, query.clone()).unwrap();
+            assert_eq!(page.total, expected, "{query:?} as {:?}", actor.role);
+            assert_eq!(page.items.len() as i64, expected, "{query:?}");
+            nonzero += usize::from(expected > 0);
+        }
+    }
+    assert!(nonzero > 40, "the cases match leads: {nonzero}");
+}
+
+/// Lists by status or source alone (the pipeline's columns) walk their sort's
+/// index and take their total from the summary: no sort of every lead of a
+/// status, no scan of the leads.
+#[test]
+fn status_and_source_lists_walk_the_sort_index_and_count_from_the_summary() {
+    let db = TestDb::new();
+    for (query, walks) in [
+        (
+            LeadQuery {
+                status: vec!["lost".into()],
+                sort: Some("updated_at".into()),
+                ..Default::default()
+            },
+            "leads_updated",
+        ),
+        (
+            LeadQuery {
+                source: Some("ad".into()),
+                ..Default::default()
+            },
+            "leads_created",
+        ),
+        (
+            LeadQuery {
+                status: vec!["new".into(), "contacted".into()],
+                sort: Some("name".into()),
+                ..Default::default()
+            },
+            "leads_name",
+        ),
+    ] {
+        let plan = leads::explain(&db.store, &db.admin, query.clone())
+            .unwrap()
+            .join("\n");
+        assert!(plan.contains(walks), "{query:?}:\n{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "{query:?}:\n{plan}");
+        assert!(plan.contains("lead_totals"), "{query:?}:\n{plan}");
+    }
+    // With dates, the count reads ranges of the index over all three.
+    let plan = leads::explain(
+        &db.store,
+        &db.admin,
+        LeadQuery {
+            status: vec!["lost".into()],
+            created_from: Some("2026-01-01".into()),
+            created_to: Some("2026-03-31".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .join("\n");
+    assert!(
+        plan.contains(
+            "leads_source_status_created (source=? AND status=? AND created_at>? AND created_at<?)"
+        ),
+        "{plan}"
+    );
+}
