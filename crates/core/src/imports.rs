@@ -286,6 +286,33 @@ fn columns(table: &Table, mapping: &Mapping) -> CoreResult<BTreeMap<ImportField,
     Ok(positions)
 }
 
+/// Check every row, the two halves of a large file at once (parsing phone
+/// numbers and emails is a tenth of a 100,000-row import).
+fn check_rows(
+    records: &[(u64, csv::StringRecord)],
+    columns: &BTreeMap<ImportField, usize>,
+) -> Vec<Checked> {
+    let check = |part: &[(u64, csv::StringRecord)]| -> Vec<Checked> {
+        part.iter()
+            .map(|(line, record)| check_row(*line, record, columns))
+            .collect()
+    };
+    if records.len() < 10_000 {
+        return check(records);
+    }
+    let (first, second) = records.split_at(records.len() / 2);
+    std::thread::scope(|scope| {
+        let later = scope.spawn(|| check(second));
+        let mut checked = check(first);
+        match later.join() {
+            Ok(rest) => checked.extend(rest),
+            // A panic in the other half: check it here, where it surfaces.
+            Err(_) => checked.extend(check(second)),
+        }
+        checked
+    })
+}
+
 fn check_row(
     line: u64,
     record: &csv::StringRecord,
@@ -372,11 +399,7 @@ pub fn import(
     let table = read_table(bytes)?;
     let columns = columns(&table, mapping)?;
     let total = table.records.len() as u64;
-    let checked: Vec<Checked> = table
-        .records
-        .iter()
-        .map(|(line, record)| check_row(*line, record, &columns))
-        .collect();
+    let checked = check_rows(&table.records, &columns);
     let file_name = fields::optional_text(Some(file_name), 200)
         .map_err(|m| CoreError::invalid("file_name", m))?
         .unwrap_or_else(|| "import.csv".into());

@@ -145,6 +145,9 @@ pub(crate) struct NewLeadRow {
     pub name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
+    // Not in the journal (this struct's JSON is the insert's entry): sync
+    // derives the digits from the phone, and import batches stay local.
+    #[serde(skip)]
     pub phone_digits: Option<String>,
     pub company: Option<String>,
     pub source: LeadSource,
@@ -153,6 +156,7 @@ pub(crate) struct NewLeadRow {
     pub claimed_at: Option<Timestamp>,
     pub converted_at: Option<Timestamp>,
     pub lost_at: Option<Timestamp>,
+    #[serde(skip)]
     pub import_batch_id: Option<crate::ids::ImportBatchId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
