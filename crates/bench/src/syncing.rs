@@ -109,7 +109,7 @@ pub fn measure(count_of: usize, scratch: &Path, lines: &mut Vec<Line>) -> Result
     }
     lines.push(Line::recorded(
         &format!(
-            "sync: push {count_of} leads made offline with their activities, 500 operations a batch"
+            "sync: push {count_of} leads made offline (each saying who made it), 500 operations a batch"
         ),
         push_s,
     ));
@@ -131,7 +131,7 @@ pub fn measure(count_of: usize, scratch: &Path, lines: &mut Vec<Line>) -> Result
     }
     lines.push(Line::recorded(
         &format!(
-            "sync: first sync of those {count_of} leads and their activities to a new desktop (a snapshot, 1,000 leads a page)"
+            "sync: first sync of those {count_of} leads to a new desktop (a snapshot, 1,000 leads a page, each with its timeline)"
         ),
         pull_s,
     ));
