@@ -28,6 +28,9 @@ BEGIN
     WHERE excluded.hlc > sync_field_clocks.hlc
        OR (excluded.hlc = sync_field_clocks.hlc AND excluded.client_id > sync_field_clocks.client_id);
 END;
--- Leads made since keep no activity row for their creation.
+-- Leads made since get back the activity row their creation was.
+INSERT INTO activities (id, lead_id, actor_id, kind, detail, at, created_at, updated_at)
+SELECT id, id, created_by, 'created', json_object('via', created_via), created_at, created_at, created_at
+FROM leads WHERE created_via IS NOT NULL;
 ALTER TABLE leads DROP COLUMN created_via;
 ALTER TABLE leads DROP COLUMN created_by;

@@ -43,14 +43,16 @@ BEGIN
     SELECT RAISE(ABORT, 'the newest journal entry is kept: its seq must never be reused');
 END;
 
--- Dropped with the old table: the server's per-field clocks follow the journal.
+-- Dropped with the old table: the server's per-field clocks follow the
+-- journal. Who made a lead and how never change: no clock for them.
 CREATE TRIGGER sync_field_clocks_follow AFTER INSERT ON change_journal
 WHEN (SELECT arbiter FROM sync_clock WHERE id = 1) = 1
 BEGIN
     INSERT INTO sync_field_clocks (entity, entity_id, field, hlc, client_id)
     SELECT new.entity, new.entity_id, key, new.hlc, coalesce(new.origin, '')
     FROM json_each(new.fields)
-    WHERE key NOT IN ('id', 'created_at', 'updated_at', 'phone_digits', 'import_batch_id')
+    WHERE key NOT IN ('id', 'created_at', 'updated_at', 'phone_digits', 'import_batch_id',
+                      'created_by', 'created_via')
     ON CONFLICT (entity, entity_id, field) DO UPDATE
     SET hlc = excluded.hlc, client_id = excluded.client_id
     WHERE excluded.hlc > sync_field_clocks.hlc

@@ -147,20 +147,39 @@ struct Creation {
     created_at: Timestamp,
 }
 
-/// A lead's creation as a timeline entry, read from the lead; none for a
-/// lead whose creation is an activity row (made before it was kept).
-/// The entry takes the lead's id as its own.
-fn creations(
+/// The creations of the leads `of` selects, newest first: `limit` of them
+/// and any made in the same millisecond as the last (the merge orders ties by
+/// id, the index by row number), none older than `not_before`. Each becomes a
+/// timeline entry taking the lead's id as its own; a lead whose creation is
+/// an activity row (made before it was kept) has none.
+fn creations<'a>(
     conn: &mut SqliteConnection,
-    of: leads::BoxedQuery<'_, diesel::sqlite::Sqlite>,
+    of: impl Fn() -> leads::BoxedQuery<'a, diesel::sqlite::Sqlite>,
     limit: i64,
+    not_before: Option<Timestamp>,
 ) -> CoreResult<Vec<ActivityRow>> {
-    let rows: Vec<Creation> = of
-        .filter(leads::created_via.is_not_null())
+    let select = || {
+        let mut query = of().filter(leads::created_via.is_not_null());
+        if let Some(at) = not_before {
+            query = query.filter(leads::created_at.ge(at));
+        }
+        query
+    };
+    let mut rows: Vec<Creation> = select()
         .order((leads::created_at.desc(), leads::seq.desc()))
         .limit(limit)
         .select(Creation::as_select())
         .load(conn)?;
+    if rows.len() as i64 == limit
+        && let Some(last) = rows.last().map(|c| c.created_at)
+    {
+        let held: std::collections::HashSet<LeadId> = rows.iter().map(|c| c.id).collect();
+        let ties: Vec<Creation> = select()
+            .filter(leads::created_at.eq(last))
+            .select(Creation::as_select())
+            .load(conn)?;
+        rows.extend(ties.into_iter().filter(|c| !held.contains(&c.id)));
+    }
     Ok(rows
         .into_iter()
         .filter_map(|c| {
@@ -200,8 +219,9 @@ pub(crate) fn latest_for_lead(
         .load(conn)?;
     rows.extend(creations(
         conn,
-        leads::table.filter(leads::id.eq(lead_id)).into_boxed(),
+        || leads::table.filter(leads::id.eq(lead_id)).into_boxed(),
         1,
+        None,
     )?);
     newest_first(&mut rows);
     let rows = rows
@@ -367,13 +387,22 @@ pub fn feed(store: &Store, actor: &Actor, page: PageRequest) -> CoreResult<Windo
             .limit(upto)
             .select(ActivityRow::as_select())
             .load(conn)?;
-        let mut made = leads::table
-            .filter(leads::deleted_at.is_null())
-            .into_boxed();
-        if !actor.sees_everything() {
-            made = made.filter(leads::owner_id.eq(actor.user_id));
-        }
-        rows.extend(creations(conn, made, upto)?);
+        let made = || {
+            let mut query = leads::table
+                .filter(leads::deleted_at.is_null())
+                .into_boxed();
+            if !actor.sees_everything() {
+                query = query.filter(leads::owner_id.eq(actor.user_id));
+            }
+            query
+        };
+        // A full page of the log ends the window: no older creation can
+        // make it (and on a database of leads from before creations were
+        // kept, they are not all walked looking for one).
+        let not_before = (rows.len() as i64 == upto)
+            .then(|| rows.last().map(|r| r.at))
+            .flatten();
+        rows.extend(creations(conn, made, upto, not_before)?);
         newest_first(&mut rows);
         let rows: Vec<ActivityRow> = rows.into_iter().skip(page.offset() as usize).collect();
         let window = Window::from_overfetch(rows, page);

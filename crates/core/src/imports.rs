@@ -302,11 +302,16 @@ fn check_rows(
     }
     let (first, second) = records.split_at(records.len() / 2);
     std::thread::scope(|scope| {
-        let later = scope.spawn(|| check(second));
+        let later = std::thread::Builder::new()
+            .name("leadlight-import-check".into())
+            .spawn_scoped(scope, || check(second));
         let mut checked = check(first);
-        match later.join() {
-            Ok(rest) => checked.extend(rest),
-            // A panic in the other half: check it here, where it surfaces.
+        match later {
+            Ok(later) => match later.join() {
+                Ok(rest) => checked.extend(rest),
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+            // No second thread to be had: this one does both halves.
             Err(_) => checked.extend(check(second)),
         }
         checked

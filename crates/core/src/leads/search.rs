@@ -93,6 +93,10 @@ struct Filters {
     /// rather than fetch every match and sort them: far faster when a search
     /// matches thousands (a common surname), slower when it matches a few.
     fts_walk: bool,
+    /// So few leads match a status or source (everyone's, no dates) that
+    /// reading them through the index over both and sorting beats walking
+    /// the sort's index past everyone else's.
+    few: bool,
     nothing_matches: bool,
     statuses: Vec<LeadStatus>,
     source: Option<LeadSource>,
@@ -173,6 +177,19 @@ fn summary_counts(f: &Filters) -> lead_totals::BoxedQuery<'_, Sqlite, diesel::sq
     query
 }
 
+/// See `Filters::few`: only for everyone's leads filtered by status or
+/// source alone, whose total is then theirs in the whole index.
+fn few(f: &Filters, total: i64) -> bool {
+    total <= FEW_BY_STATUS_OR_SOURCE
+        && f.counted_by_totals()
+        && f.scope.is_none()
+        && f.owner.is_none()
+}
+
+/// See `few`: a sort of this many rows costs about what walking a page of a
+/// common status does.
+const FEW_BY_STATUS_OR_SOURCE: i64 = 2_000;
+
 /// How many live leads a full-text expression matches, from the index alone.
 fn search_matches(conn: &mut SqliteConnection, expression: &str) -> CoreResult<i64> {
     Ok(
@@ -238,6 +255,7 @@ fn parse(conn: &mut SqliteConnection, actor: &Actor, query: &LeadQuery) -> CoreR
         nothing_matches: text.is_some() && fts.is_none(),
         fts,
         fts_walk: false,
+        few: false,
         statuses,
         source,
         tag,
@@ -367,7 +385,11 @@ fn filtered(f: &Filters, shape: Shape) -> Query<'_> {
     // took 100+ ms at 1 M. Totals without dates come from the summary.
     let ranged = match shape {
         Shape::Count => by_status_or_source && (f.fts_walk || (f.dated() && f.fts.is_none())),
-        Shape::Page => f.dated() && f.fts.is_none() && !f.statuses.is_empty() && f.source.is_some(),
+        Shape::Page => {
+            f.fts.is_none()
+                && ((f.dated() && !f.statuses.is_empty() && f.source.is_some())
+                    || (f.few && by_status_or_source))
+        }
     };
     let statuses: Vec<&str> = f.statuses.iter().map(|s| s.as_str()).collect();
     let source = f.source.map(LeadSource::as_str);
@@ -466,6 +488,7 @@ pub(super) fn list(store: &Store, actor: &Actor, query: LeadQuery) -> CoreResult
             Some(n) if f.only_searches() => n,
             _ => total(conn, &f)?,
         };
+        f.few = few(&f, total);
         let rows = page_query(&f).select(LeadRow::as_select()).load(conn)?;
         Ok(Page::new(hydrate(conn, rows)?, f.page, total))
     })
@@ -484,11 +507,12 @@ pub(crate) fn for_each_match(
     query: &LeadQuery,
     mut visit: impl FnMut(LeadRow, Option<String>, i64) -> CoreResult<()>,
 ) -> CoreResult<i64> {
-    let f = parse(conn, actor, query)?;
+    let mut f = parse(conn, actor, query)?;
     if f.nothing_matches {
         return Ok(0);
     }
     let total = total(conn, &f)?;
+    f.few = few(&f, total);
     let rows = sorted(filtered(&f, Shape::Page), &f)
         .select((
             LeadRow::as_select(),
@@ -512,7 +536,10 @@ struct PlanRow {
 /// ("SEARCH leads USING INDEX ..."). For tests and the benchmark harness.
 pub fn explain(store: &Store, actor: &Actor, query: LeadQuery) -> CoreResult<Vec<String>> {
     store.read(|conn| {
-        let f = parse(conn, actor, &query)?;
+        let mut f = parse(conn, actor, &query)?;
+        if f.counted_by_totals() {
+            f.few = few(&f, total(conn, &f)?);
+        }
         let page = page_query(&f).select(LeadRow::as_select());
         let count = if f.counted_by_totals() {
             diesel::debug_query::<Sqlite, _>(&summary_counts(&f)).to_string()

@@ -658,9 +658,20 @@ fn insert_lead(
     let all: Vec<&str> = LEAD_GROUPS.iter().flat_map(|g| g.iter().copied()).collect();
     let changes = lead_changes(&current, op, fields, &all)?;
     let created_at = take::<Timestamp>(fields, "created_at")?.unwrap_or(op.hlc.wall());
-    // Made on the pusher's desktop, by them. A desktop from before the
-    // origin was kept on the lead sends none, and a `created` activity.
+    // Made on the pusher's desktop. Credited to the pusher, but for an
+    // enquiry from the web form (nobody made it) a desktop restates on its
+    // first sign-in; a name the server cannot check falls back to the pusher.
+    // A desktop from before the origin was kept on the lead sends none, and
+    // a `created` activity.
     let created_via = take::<Option<LeadOrigin>>(fields, "created_via")?.flatten();
+    let created_by = match (
+        created_via,
+        take::<Option<UserId>>(fields, "created_by")?.flatten(),
+    ) {
+        (None, _) => None,
+        (Some(LeadOrigin::WebForm), None) => None,
+        (Some(_), _) => Some(actor.user_id),
+    };
     let status = changes.status.unwrap_or(LeadStatus::New);
     let row = NewLeadRow {
         id,
@@ -680,7 +691,7 @@ fn insert_lead(
         import_batch_id: None,
         created_at,
         updated_at: take::<Timestamp>(fields, "updated_at")?.unwrap_or(created_at),
-        created_by: created_via.map(|_| actor.user_id),
+        created_by,
         created_via,
     };
     diesel::insert_into(leads_table::table)
@@ -1436,6 +1447,20 @@ fn put_lead(conn: &mut SqliteConnection, record: &LeadRecord) -> CoreResult<()> 
     diesel::update(leads_table::table.filter(leads_table::id.eq(record.id)))
         .set(&changes)
         .execute(conn)?;
+    // Who made it never changes, but a lead first held from a server that
+    // did not say learns it when one does.
+    if record.created_via.is_some() {
+        diesel::update(
+            leads_table::table
+                .filter(leads_table::id.eq(record.id))
+                .filter(leads_table::created_via.is_null()),
+        )
+        .set((
+            leads_table::created_by.eq(record.created_by),
+            leads_table::created_via.eq(record.created_via),
+        ))
+        .execute(conn)?;
+    }
     Ok(())
 }
 

@@ -386,3 +386,43 @@ fn an_import_leaves_the_search_index_merging_as_it_found_it() {
     db.lead(&db.admin, "Later Importee");
     assert_eq!(found(&db, "importee"), 3);
 }
+
+/// A large file is checked in two halves at once; its report still lists
+/// every line's outcome in file order, with the duplicates across the halves
+/// found.
+#[test]
+fn a_large_file_is_reported_line_by_line_in_order() {
+    let db = TestDb::new();
+    let mut file = String::from("Name,Email\n");
+    for i in 0..12_000 {
+        match i {
+            // Bad rows on either side of the middle.
+            100 | 9_000 => file += "Broken Row,not-an-email\n",
+            // The first half's address again in the second half.
+            8_000 => file += "Again,person50@example.com\n",
+            _ => file += &format!("Person {i},person{i}@example.com\n"),
+        }
+    }
+    let report = db.import(&file).unwrap();
+    assert_eq!(
+        (report.created, report.duplicates, report.rejected),
+        (11_997, 1, 2)
+    );
+    let lines: Vec<u64> = report
+        .outcomes
+        .iter()
+        .map(|o| match o {
+            RowOutcome::Created { line, .. }
+            | RowOutcome::Duplicate { line, .. }
+            | RowOutcome::Rejected { line, .. } => *line,
+        })
+        .collect();
+    assert_eq!(lines, (2..=12_001).collect::<Vec<u64>>());
+    assert!(matches!(
+        &report.outcomes[8_000],
+        RowOutcome::Duplicate {
+            earlier_line: Some(52),
+            ..
+        }
+    ));
+}

@@ -1099,3 +1099,105 @@ fn signing_in_again_after_stopping_resyncs() {
     );
     assert_eq!(bobs.count("leads"), 0);
 }
+
+/// Who made a lead travels with it: a desktop's lead shows its maker on the
+/// server and on another desktop; an enquiry from the web form restated on a
+/// first sign-in stays nobody's; a lead held from before the maker was kept
+/// learns it when the server next sends the lead.
+#[test]
+fn who_made_a_lead_travels_with_it() {
+    use leadlight_core::activity::{self, Activity};
+    let creation = |store: &Store, actor: &Actor, id, what: &str| -> Activity {
+        let timeline =
+            activity::list_for_lead(store, actor, id, leadlight_core::PageRequest::default())
+                .unwrap()
+                .items;
+        timeline
+            .iter()
+            .find(|a| a.kind.to_string() == "created")
+            .cloned()
+            .unwrap_or_else(|| panic!("no creation entry for {what}: {timeline:?}"))
+    };
+    let server = TestDb::new();
+    sync::arbitrate(&server.store).unwrap();
+    let desk = TestDb::new();
+    let made = desk.lead(&desk.admin, "Typed In");
+    let asked = enquiries::submit(
+        &desk.store,
+        enquiries::Enquiry {
+            name: "Walked In".into(),
+            email: Some("walked.in@example.com".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .lead_id;
+
+    let ada = server.profile(&server.admin);
+    replica::connect(
+        &desk.store,
+        "http://127.0.0.1:9",
+        &ada,
+        Some("the server's password"),
+    )
+    .unwrap();
+    let as_ada = Actor::new(ada.id, ada.role);
+    let done = round(&desk, &server, &as_ada).unwrap();
+    assert_eq!(done.rejected, 0, "{done:?}");
+    let on_server = creation(&server.store, &server.admin, made.id, "made, on the server");
+    assert_eq!(on_server.actor_id, Some(ada.id));
+    assert_eq!(on_server.detail["via"], "app");
+    let enquiry = creation(
+        &server.store,
+        &server.admin,
+        asked,
+        "the enquiry, on the server",
+    );
+    assert_eq!(enquiry.actor_id, None, "nobody made an enquiry");
+    assert_eq!(enquiry.detail["via"], "web_form");
+
+    // Another desktop of hers, new: its first sync is a snapshot.
+    let dir = tempfile::tempdir().unwrap();
+    let other = Store::open(dir.path().join("other.sqlite3")).unwrap();
+    replica::connect(&other, "http://127.0.0.1:9", &ada, None).unwrap();
+    let mut transport = Direct {
+        server: &server,
+        actor: as_ada,
+        down: false,
+    };
+    replica::sync_once(&other, &mut transport, &mut |_| {}).unwrap();
+    let there = creation(&other, &as_ada, made.id, "made, on the other desktop");
+    assert_eq!(there.actor_name.as_deref(), Some(ada.name.as_str()));
+    assert_eq!(there.at, made.created_at);
+
+    // As if held from a server that did not say: the next send of the lead
+    // (here after a rename on the server) fills it in.
+    {
+        use diesel::connection::SimpleConnection;
+        other
+            .connection()
+            .unwrap()
+            .batch_execute(&format!(
+                "UPDATE leads SET created_by = NULL, created_via = NULL WHERE id = '{}'",
+                made.id
+            ))
+            .unwrap();
+    }
+    assert!(
+        activity::list_for_lead(
+            &other,
+            &as_ada,
+            made.id,
+            leadlight_core::PageRequest::default()
+        )
+        .unwrap()
+        .items
+        .is_empty()
+    );
+    server.rename(&server.admin, made.id, "Typed In (renamed)");
+    let pulled = replica::sync_once(&other, &mut transport, &mut |_| {}).unwrap();
+    assert_eq!(pulled.pulled, 1, "{pulled:?}");
+    let there = creation(&other, &as_ada, made.id, "made, filled in");
+    assert_eq!(there.actor_id, Some(ada.id));
+    assert_eq!(there.detail["via"], "app");
+}

@@ -593,6 +593,26 @@ fn totals_from_the_summary_agree_with_counting_the_leads() {
 #[test]
 fn status_and_source_lists_walk_the_sort_index_and_count_from_the_summary() {
     let db = TestDb::new();
+    // A status few leads have is read through the index over status and
+    // source, and sorted.
+    let lost = LeadQuery {
+        status: vec!["lost".into()],
+        sort: Some("updated_at".into()),
+        ..Default::default()
+    };
+    let plan = leads::explain(&db.store, &db.admin, lost.clone())
+        .unwrap()
+        .join("\n");
+    assert!(
+        plan.contains("leads_source_status_created (source=? AND status=?)"),
+        "{plan}"
+    );
+    // Thousands: the list walks its sort's index instead.
+    let mut file = String::from("Name,Status\n");
+    for i in 0..2_500 {
+        file += &format!("Lost Cause {i},lost\n");
+    }
+    assert_eq!(db.import(&file).unwrap().created, 2_500);
     for (query, walks) in [
         (
             LeadQuery {
@@ -604,14 +624,14 @@ fn status_and_source_lists_walk_the_sort_index_and_count_from_the_summary() {
         ),
         (
             LeadQuery {
-                source: Some("ad".into()),
+                source: Some("other".into()),
                 ..Default::default()
             },
             "leads_created",
         ),
         (
             LeadQuery {
-                status: vec!["new".into(), "contacted".into()],
+                status: vec!["new".into(), "lost".into()],
                 sort: Some("name".into()),
                 ..Default::default()
             },
