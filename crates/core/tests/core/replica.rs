@@ -90,12 +90,25 @@ fn forge(desk: &TestDb, entity: &str, id: &str, fields: serde_json::Value, actor
 }
 
 fn round(desk: &TestDb, server: &TestDb, actor: &Actor) -> Result<replica::Round, SyncError> {
+    sync_store(&desk.store, server, actor)
+}
+
+fn sync_store(store: &Store, server: &TestDb, actor: &Actor) -> Result<replica::Round, SyncError> {
     let mut transport = Direct {
         server,
         actor: *actor,
         down: false,
     };
-    replica::sync_once(&desk.store, &mut transport, &mut |_| {})
+    replica::sync_once(store, &mut transport, &mut |_| {})
+}
+
+/// A new desktop of `user`'s, signed in and not yet synced (its first sync
+/// is a snapshot). The folder goes when the first half is dropped.
+fn new_desktop(user: &leadlight_core::users::User) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("desktop.sqlite3")).unwrap();
+    replica::connect(&store, "http://127.0.0.1:9", user, None).unwrap();
+    (dir, store)
 }
 
 #[test]
@@ -430,15 +443,8 @@ fn an_existing_desktop_brings_its_leads_to_an_empty_server() {
     assert_eq!(on_server.created_at, first.created_at);
 
     // Another desktop of hers gets them; signing in again changes nothing.
-    let dir = tempfile::tempdir().unwrap();
-    let other = Store::open(dir.path().join("other.sqlite3")).unwrap();
-    replica::connect(&other, "http://127.0.0.1:9", &ada, None).unwrap();
-    let mut transport = Direct {
-        server: &server,
-        actor: as_server_ada,
-        down: false,
-    };
-    replica::sync_once(&other, &mut transport, &mut |_| {}).unwrap();
+    let (_dir, other) = new_desktop(&ada);
+    sync_store(&other, &server, &as_server_ada).unwrap();
     let mut names: Vec<String> = leads::list(&other, &as_server_ada, Default::default())
         .unwrap()
         .items
@@ -1157,15 +1163,8 @@ fn who_made_a_lead_travels_with_it() {
     assert_eq!(enquiry.detail["via"], "web_form");
 
     // Another desktop of hers, new: its first sync is a snapshot.
-    let dir = tempfile::tempdir().unwrap();
-    let other = Store::open(dir.path().join("other.sqlite3")).unwrap();
-    replica::connect(&other, "http://127.0.0.1:9", &ada, None).unwrap();
-    let mut transport = Direct {
-        server: &server,
-        actor: as_ada,
-        down: false,
-    };
-    replica::sync_once(&other, &mut transport, &mut |_| {}).unwrap();
+    let (_dir, other) = new_desktop(&ada);
+    sync_store(&other, &server, &as_ada).unwrap();
     let there = creation(&other, &as_ada, made.id, "made, on the other desktop");
     assert_eq!(there.actor_name.as_deref(), Some(ada.name.as_str()));
     assert_eq!(there.at, made.created_at);
@@ -1195,7 +1194,7 @@ fn who_made_a_lead_travels_with_it() {
         .is_empty()
     );
     server.rename(&server.admin, made.id, "Typed In (renamed)");
-    let pulled = replica::sync_once(&other, &mut transport, &mut |_| {}).unwrap();
+    let pulled = sync_store(&other, &server, &as_ada).unwrap();
     assert_eq!(pulled.pulled, 1, "{pulled:?}");
     let there = creation(&other, &as_ada, made.id, "made, filled in");
     assert_eq!(there.actor_id, Some(ada.id));
