@@ -56,11 +56,29 @@ fn page(
     binds: &[&dyn rusqlite::ToSql],
     total: i64,
 ) -> R<(Vec<Row>, i64)> {
+    page_by(
+        conn,
+        filter,
+        binds,
+        total,
+        "l.created_at DESC, l.seq DESC",
+        50,
+    )
+}
+
+fn page_by(
+    conn: &Connection,
+    filter: &str,
+    binds: &[&dyn rusqlite::ToSql],
+    total: i64,
+    order: &str,
+    limit: u32,
+) -> R<(Vec<Row>, i64)> {
     let mut statement = conn
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM leads l LEFT JOIN users u ON u.id = l.owner_id
              WHERE l.deleted_at IS NULL AND {filter}
-             ORDER BY l.created_at DESC, l.seq DESC LIMIT 50"
+             ORDER BY {order} LIMIT {limit}"
         ))
         .map_err(err)?;
     let mut rows: Vec<Row> = statement
@@ -118,6 +136,25 @@ pub fn filtered(
     let binds: [&dyn rusqlite::ToSql; 4] = [&status, &source, &from, &to];
     let total = count(conn, filter, &binds)?;
     page(conn, filter, &binds, total)
+}
+
+/// A pipeline column: one status, last updated first, 30 with the total (from
+/// the summary table, walking the update index as the core does).
+pub fn pipeline_column(conn: &Connection, status: &str) -> R<(Vec<Row>, i64)> {
+    let total: i64 = conn
+        .prepare_cached("SELECT coalesce(sum(n), 0) FROM lead_totals WHERE status = ?1")
+        .map_err(err)?
+        .query_row([status], |r| r.get(0))
+        .map_err(err)?;
+    let binds: [&dyn rusqlite::ToSql; 1] = [&status];
+    page_by(
+        conn,
+        "l.status || '' = ?1",
+        &binds,
+        total,
+        "l.updated_at DESC, l.seq DESC",
+        30,
+    )
 }
 
 /// One lead with owner, tags, notes, its latest 50 activities, reminders and
