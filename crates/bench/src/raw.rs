@@ -42,12 +42,19 @@ const COLUMNS: &str = "l.id, l.name, l.email, l.phone, l.company, l.source, l.st
                        l.created_at, l.updated_at, l.created_by, l.created_via";
 
 fn count(conn: &Connection, filter: &str, binds: &[&dyn rusqlite::ToSql]) -> R<i64> {
-    conn.prepare_cached(&format!(
-        "SELECT count(*) FROM leads l WHERE l.deleted_at IS NULL AND {filter}"
-    ))
-    .map_err(err)?
-    .query_row(binds, |r| r.get(0))
-    .map_err(err)
+    number(
+        conn,
+        &format!("SELECT count(*) FROM leads l WHERE l.deleted_at IS NULL AND {filter}"),
+        binds,
+    )
+}
+
+/// The one number a statement answers.
+fn number(conn: &Connection, sql: &str, binds: &[&dyn rusqlite::ToSql]) -> R<i64> {
+    conn.prepare_cached(sql)
+        .map_err(err)?
+        .query_row(binds, |r| r.get(0))
+        .map_err(err)
 }
 
 fn page(
@@ -111,11 +118,11 @@ fn page_by(
 /// Full-text search, first page of 50 with the total: the best plan by hand
 /// (the total from the index alone; a common term walks the date index).
 pub fn search(conn: &Connection, fts: &str) -> R<(Vec<Row>, i64)> {
-    let total: i64 = conn
-        .prepare_cached("SELECT count(*) FROM leads_fts WHERE leads_fts MATCH ?1")
-        .map_err(err)?
-        .query_row([fts], |r| r.get(0))
-        .map_err(err)?;
+    let total = number(
+        conn,
+        "SELECT count(*) FROM leads_fts WHERE leads_fts MATCH ?1",
+        &[&fts],
+    )?;
     let filter = if total > 1_000 {
         "+l.seq IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ?1)"
     } else {
@@ -141,11 +148,11 @@ pub fn filtered(
 /// A pipeline column: one status, last updated first, 30 with the total (from
 /// the summary table, walking the update index as the core does).
 pub fn pipeline_column(conn: &Connection, status: &str) -> R<(Vec<Row>, i64)> {
-    let total: i64 = conn
-        .prepare_cached("SELECT coalesce(sum(n), 0) FROM lead_totals WHERE status = ?1")
-        .map_err(err)?
-        .query_row([status], |r| r.get(0))
-        .map_err(err)?;
+    let total = number(
+        conn,
+        "SELECT coalesce(sum(n), 0) FROM lead_totals WHERE status = ?1",
+        &[&status],
+    )?;
     let binds: [&dyn rusqlite::ToSql; 1] = [&status];
     page_by(
         conn,

@@ -147,11 +147,38 @@ struct Creation {
     created_at: Timestamp,
 }
 
-/// The creations of the leads `of` selects, newest first: `limit` of them
-/// and any made in the same millisecond as the last (the merge orders ties by
-/// id, the index by row number), none older than `not_before`. Each becomes a
-/// timeline entry taking the lead's id as its own; a lead whose creation is
-/// an activity row (made before it was kept) has none.
+impl Creation {
+    /// The timeline entry, taking the lead's id as its own; none for a lead
+    /// whose creation is an activity row (made before it was kept).
+    fn entry(self) -> Option<ActivityRow> {
+        let mut detail = serde_json::json!({ "via": self.created_via? });
+        if let Some(batch) = self.import_batch_id {
+            detail["batch_id"] = batch.to_string().into();
+        }
+        Some(ActivityRow {
+            id: ActivityId::of_creation(self.id),
+            lead_id: self.id,
+            actor_id: self.created_by,
+            kind: ActivityKind::Created,
+            detail: JsonText(detail),
+            at: self.created_at,
+        })
+    }
+}
+
+/// One lead's creation entry.
+fn creation_of(conn: &mut SqliteConnection, lead: LeadId) -> CoreResult<Option<ActivityRow>> {
+    Ok(leads::table
+        .filter(leads::id.eq(lead))
+        .select(Creation::as_select())
+        .first(conn)
+        .optional()?
+        .and_then(Creation::entry))
+}
+
+/// The creation entries of the leads `of` selects, newest first: `limit` of
+/// them and any made in the same millisecond as the last (the merge orders
+/// ties by id, the index by row number), none older than `not_before`.
 fn creations<'a>(
     conn: &mut SqliteConnection,
     of: impl Fn() -> leads::BoxedQuery<'a, diesel::sqlite::Sqlite>,
@@ -180,23 +207,7 @@ fn creations<'a>(
             .load(conn)?;
         rows.extend(ties.into_iter().filter(|c| !held.contains(&c.id)));
     }
-    Ok(rows
-        .into_iter()
-        .filter_map(|c| {
-            let mut detail = serde_json::json!({ "via": c.created_via? });
-            if let Some(batch) = c.import_batch_id {
-                detail["batch_id"] = batch.to_string().into();
-            }
-            Some(ActivityRow {
-                id: ActivityId::of_creation(c.id),
-                lead_id: c.id,
-                actor_id: c.created_by,
-                kind: ActivityKind::Created,
-                detail: JsonText(detail),
-                at: c.created_at,
-            })
-        })
-        .collect())
+    Ok(rows.into_iter().filter_map(Creation::entry).collect())
 }
 
 /// Newest first, as every timeline is ordered.
@@ -209,7 +220,17 @@ pub(crate) fn latest_for_lead(
     lead_id: LeadId,
     page: PageRequest,
 ) -> CoreResult<Vec<Activity>> {
-    // The rows up to the page's end, with the creation merged in by time.
+    let creation = creation_of(conn, lead_id)?;
+    timeline_page(conn, lead_id, creation, page)
+}
+
+/// A page of a lead's log rows with its creation merged in by time.
+fn timeline_page(
+    conn: &mut SqliteConnection,
+    lead_id: LeadId,
+    creation: Option<ActivityRow>,
+    page: PageRequest,
+) -> CoreResult<Vec<Activity>> {
     let mut rows = activities::table
         .filter(activities::lead_id.eq(lead_id))
         .filter(activities::deleted_at.is_null())
@@ -217,12 +238,7 @@ pub(crate) fn latest_for_lead(
         .limit(page.offset() + page.limit())
         .select(ActivityRow::as_select())
         .load(conn)?;
-    rows.extend(creations(
-        conn,
-        || leads::table.filter(leads::id.eq(lead_id)).into_boxed(),
-        1,
-        None,
-    )?);
+    rows.extend(creation);
     newest_first(&mut rows);
     let rows = rows
         .into_iter()
@@ -249,13 +265,10 @@ pub fn list_for_lead(
             .filter(activities::deleted_at.is_null())
             .count()
             .get_result(conn)?;
-        let created: i64 = leads::table
-            .filter(leads::id.eq(lead_id))
-            .filter(leads::created_via.is_not_null())
-            .count()
-            .get_result(conn)?;
-        let items = latest_for_lead(conn, lead_id, page)?;
-        Ok(Page::new(items, page, rows + created))
+        let creation = creation_of(conn, lead_id)?;
+        let total = rows + i64::from(creation.is_some());
+        let items = timeline_page(conn, lead_id, creation, page)?;
+        Ok(Page::new(items, page, total))
     })
 }
 

@@ -446,31 +446,29 @@ pub fn import(
             let earlier = email_key
                 .as_ref()
                 .and_then(|k| first_line_by_email.get(k))
-                .zip(row.email.as_ref())
-                .map(|(line, email)| (*line, format!("the same email as {email}")))
+                .map(|line| (*line, Same::Email))
                 .or_else(|| {
                     phone_tail
                         .as_ref()
                         .and_then(|k| first_line_by_phone.get(k))
-                        .zip(row.phone.as_ref())
-                        .map(|(line, p)| (*line, format!("the same phone number as {}", p.display)))
+                        .map(|line| (*line, Same::Phone))
                 });
-            if let Some((line, reason)) = earlier {
+            if let Some((line, same)) = earlier {
                 duplicates += 1;
                 outcomes.push(RowOutcome::Duplicate {
                     line: row.line,
-                    reason: format!("{reason} on line {line}"),
+                    reason: format!("{} on line {line}", same.reason(&row)),
                     earlier_line: Some(line),
                     existing_lead: None,
                 });
                 continue;
             }
-            if let Some((existing, owner, reason)) = known.duplicate_of(&row) {
+            if let Some((existing, owner, same)) = known.duplicate_of(&row) {
                 duplicates += 1;
                 let visible = actor.sees_everything() || owner == Some(actor.user_id);
                 outcomes.push(RowOutcome::Duplicate {
                     line: row.line,
-                    reason: format!("{reason} on a lead already in Leadlight"),
+                    reason: format!("{} on a lead already in Leadlight", same.reason(&row)),
                     earlier_line: None,
                     existing_lead: visible.then_some(existing),
                 });
@@ -492,8 +490,8 @@ pub fn import(
         }
         // In slices, rows first, several per statement (see
         // leads::insert_rows), then their journal entries in bulk, then what
-        // a few rows bring (tags, customers, notes). Slices
-        // keep memory flat however large the file.
+        // a few rows bring (tags, customers, notes). Slices keep memory flat
+        // however large the file.
         let mut written = 0u64;
         let mut indexed_to = 0;
         leads::with_search_merging_paused(conn, |conn| {
@@ -625,20 +623,36 @@ impl Known {
         Ok(found)
     }
 
-    /// The lead `row` duplicates, whose owner, and why.
-    fn duplicate_of(&self, row: &Valid) -> Option<(LeadId, Option<crate::ids::UserId>, String)> {
+    /// The lead `row` duplicates, whose owner, and what they share.
+    fn duplicate_of(&self, row: &Valid) -> Option<(LeadId, Option<crate::ids::UserId>, Same)> {
         if let Some(email) = &row.email
             && let Some((id, owner)) = self.by_email.get(&email.to_ascii_lowercase())
         {
-            return Some((*id, *owner, format!("the same email as {email}")));
+            return Some((*id, *owner, Same::Email));
         }
         let phone = row.phone.as_ref()?;
         let (id, owner) = self.by_phone.get(phone_key(&phone.digits))?;
-        Some((
-            *id,
-            *owner,
-            format!("the same phone number as {}", phone.display),
-        ))
+        Some((*id, *owner, Same::Phone))
+    }
+}
+
+/// What a row shares with an earlier row or a lead already in Leadlight.
+#[derive(Clone, Copy)]
+enum Same {
+    Email,
+    Phone,
+}
+
+impl Same {
+    /// Why `row` is a duplicate, in the import report's words.
+    fn reason(self, row: &Valid) -> String {
+        match self {
+            Self::Email => format!("the same email as {}", row.email.as_deref().unwrap_or("")),
+            Self::Phone => format!(
+                "the same phone number as {}",
+                row.phone.as_ref().map_or("", |p| p.display.as_str())
+            ),
+        }
     }
 }
 

@@ -119,12 +119,7 @@ pub fn connect(
     let password_hash = password.map(crate::passwords::hash).transpose()?;
     let now = store.now();
     store.write(|conn| {
-        let same_person: Option<UserId> = users::table
-            .filter(users::email.eq(&user.email))
-            .filter(users::id.ne(user.id))
-            .select(users::id)
-            .first(conn)
-            .optional()?;
+        let same_person = crate::users::local_twin(conn, user)?;
         match same_person {
             Some(local) => crate::users::rekey(conn, local, user)?,
             None => sync::put_user(conn, user)?,

@@ -525,6 +525,18 @@ const USER_REFERENCES: &[(&str, &str)] = &[
     ("change_journal", "actor_id"),
 ];
 
+/// A local account with `user`'s email under another id: the same person,
+/// known here before the team server's account came (a desktop's first
+/// sign-in, a colleague's account on a desktop used alone).
+pub(crate) fn local_twin(conn: &mut SqliteConnection, user: &User) -> CoreResult<Option<UserId>> {
+    Ok(users::table
+        .filter(users::email.eq(&user.email))
+        .filter(users::id.ne(user.id))
+        .select(users::id)
+        .first(conn)
+        .optional()?)
+}
+
 /// Make the local account `from` the account `to` a team server knows the
 /// same person by (same email): the row takes the server's id, name and role
 /// and keeps its password and time zone, and everything that named `from`

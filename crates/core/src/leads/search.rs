@@ -114,7 +114,6 @@ struct Filters {
 const WALK_ABOVE: i64 = 1_000;
 
 impl Filters {
-    /// Nothing narrows the search's matches but the search itself.
     /// Only status, source and owner narrow the list: the dashboard's
     /// per-owner, per-status, per-source totals (kept by triggers) add up to
     /// its total without reading a lead.
@@ -125,10 +124,12 @@ impl Filters {
             && self.created_before.is_none()
     }
 
+    /// A date range bounds the list.
     fn dated(&self) -> bool {
         self.created_from.is_some() || self.created_before.is_some()
     }
 
+    /// Nothing narrows the search's matches but the search itself.
     fn only_searches(&self) -> bool {
         self.statuses.is_empty()
             && self.source.is_none()
@@ -344,7 +345,6 @@ fn is_phone_char(c: char) -> bool {
 
 type Query<'a> = leads::BoxedQuery<'a, Sqlite>;
 
-/// The WHERE clause shared by the page and its total.
 /// What a filtered query is for: its plan differs.
 #[derive(Clone, Copy)]
 enum Shape {
@@ -352,6 +352,7 @@ enum Shape {
     Count,
 }
 
+/// The WHERE clause shared by the page and its total.
 fn filtered(f: &Filters, shape: Shape) -> Query<'_> {
     // A search matching many with a status or source is counted over their
     // ranges, each lead tested against the matches; otherwise a count is

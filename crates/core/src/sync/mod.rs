@@ -1339,12 +1339,7 @@ pub(crate) fn put_user(conn: &mut SqliteConnection, user: &crate::users::User) -
     // A local account with the same email (an existing desktop's colleague)
     // is this member: it becomes them, or, if they are here already under
     // their own id, gives the email up.
-    let same_email: Option<UserId> = users::table
-        .filter(users::email.eq(&user.email))
-        .filter(users::id.ne(user.id))
-        .select(users::id)
-        .first(conn)
-        .optional()?;
+    let same_email = crate::users::local_twin(conn, user)?;
     if let Some(local) = same_email {
         let here = users::table
             .filter(users::id.eq(user.id))

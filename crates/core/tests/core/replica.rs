@@ -102,6 +102,20 @@ fn sync_store(store: &Store, server: &TestDb, actor: &Actor) -> Result<replica::
     replica::sync_once(store, &mut transport, &mut |_| {})
 }
 
+/// A desktop used alone so far signs in to `server` as its Admin, with the
+/// server's password (its same-email account becomes the server's).
+fn sign_in_first_time(desk: &TestDb, server: &TestDb) -> leadlight_core::users::User {
+    let ada = server.profile(&server.admin);
+    replica::connect(
+        &desk.store,
+        "http://127.0.0.1:9",
+        &ada,
+        Some("the server's password"),
+    )
+    .unwrap();
+    ada
+}
+
 /// A new desktop of `user`'s, signed in and not yet synced (its first sync
 /// is a snapshot). The folder goes when the first half is dropped.
 fn new_desktop(user: &leadlight_core::users::User) -> (tempfile::TempDir, Store) {
@@ -406,14 +420,7 @@ fn an_existing_desktop_brings_its_leads_to_an_empty_server() {
     )
     .unwrap();
 
-    let ada = server.profile(&server.admin);
-    replica::connect(
-        &desk.store,
-        "http://127.0.0.1:9",
-        &ada,
-        Some("the server's password"),
-    )
-    .unwrap();
+    let ada = sign_in_first_time(&desk, &server);
     // Each live lead once, as it is now (saying Ada made it), with its tag,
     // note, reminder and the activities in Ada's name (the rename, the note,
     // the tag).
@@ -1128,25 +1135,9 @@ fn who_made_a_lead_travels_with_it() {
     sync::arbitrate(&server.store).unwrap();
     let desk = TestDb::new();
     let made = desk.lead(&desk.admin, "Typed In");
-    let asked = enquiries::submit(
-        &desk.store,
-        enquiries::Enquiry {
-            name: "Walked In".into(),
-            email: Some("walked.in@example.com".into()),
-            ..Default::default()
-        },
-    )
-    .unwrap()
-    .lead_id;
+    let asked = desk.walk_in();
 
-    let ada = server.profile(&server.admin);
-    replica::connect(
-        &desk.store,
-        "http://127.0.0.1:9",
-        &ada,
-        Some("the server's password"),
-    )
-    .unwrap();
+    let ada = sign_in_first_time(&desk, &server);
     let as_ada = Actor::new(ada.id, ada.role);
     let done = round(&desk, &server, &as_ada).unwrap();
     assert_eq!(done.rejected, 0, "{done:?}");

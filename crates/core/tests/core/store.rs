@@ -128,3 +128,49 @@ fn an_empty_file_becomes_a_fresh_database() {
     let store = Store::open(&path).unwrap();
     assert_eq!(stats::counts(&store).unwrap().leads, 0);
 }
+
+/// Migration 000016 undone on a database in use: a lead made since gets its
+/// `created` activity row back (its creation was only on the lead), the
+/// journal keeps every entry, and done again the lead shows its creation once.
+#[test]
+fn the_write_volume_migration_undoes_without_losing_a_creation() {
+    use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+    const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+    let db = crate::helpers::TestDb::new();
+    let lead = db.lead(&db.admin, "Made Since");
+    let entries = db.count("change_journal");
+    let created_rows = format!(
+        "activities WHERE lead_id = '{}' AND kind = 'created'",
+        lead.id
+    );
+    assert_eq!(db.count(&created_rows), 0);
+    {
+        let mut conn = db.store.connection().unwrap();
+        let undone = conn.revert_last_migration(MIGRATIONS).unwrap();
+        assert!(undone.to_string().ends_with("000016"), "{undone}");
+    }
+    assert_eq!(db.count(&created_rows), 1);
+    assert_eq!(
+        db.count(&format!(
+            "activities WHERE lead_id = '{}' AND actor_id = '{}'",
+            lead.id, db.admin.user_id
+        )),
+        1,
+        "made by the Admin"
+    );
+    assert_eq!(db.count("change_journal"), entries);
+    db.store
+        .connection()
+        .unwrap()
+        .run_pending_migrations(MIGRATIONS)
+        .unwrap();
+    let timeline = leadlight_core::activity::list_for_lead(
+        &db.store,
+        &db.admin,
+        lead.id,
+        leadlight_core::PageRequest::default(),
+    )
+    .unwrap();
+    assert_eq!(timeline.total, 1, "{:?}", timeline.items);
+    assert_eq!(timeline.items[0].kind.to_string(), "created");
+}

@@ -111,6 +111,12 @@ fn a_lead_made_offline_reaches_the_server_and_a_retried_batch_changes_nothing() 
         ("Grace", LeadStatus::Qualified, Some("grace@example.com"))
     );
     assert_eq!(there.created_at, lead.created_at);
+    // Who made a lead never changes: the server keeps no field clocks for it.
+    assert!(server.count("sync_field_clocks WHERE field = 'name'") > 0);
+    assert_eq!(
+        server.count("sync_field_clocks WHERE field IN ('created_by', 'created_via')"),
+        0
+    );
 
     let journal_before = server.count("change_journal");
     let again = sync::push(&server.store, &server.admin, batch).unwrap();
@@ -392,6 +398,18 @@ fn a_lead_made_on_one_desktop_is_found_on_another() {
     )
     .unwrap();
     a.push(&server, &server.admin);
+    // The journal entry carries the phone, not its digits: the server makes
+    // them, and its search finds the lead by them.
+    let by_digits = leads::LeadQuery {
+        q: Some("7946".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        leads::list(&server.store, &server.admin, by_digits.clone())
+            .unwrap()
+            .total,
+        1
+    );
     b.pull(&server, &server.admin);
     let found = leads::list(
         &b.db.store,
