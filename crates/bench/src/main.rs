@@ -24,7 +24,7 @@ struct Args {
     leads: u64,
     reps: usize,
     out: PathBuf,
-    /// Only one group: reads, writes or sync (for profiling it).
+    /// Only one group: reads, server (with `--server`), writes or sync.
     only: Option<String>,
     /// A release `leadlight-server` binary to load-test with wrk.
     server: Option<PathBuf>,
@@ -94,14 +94,13 @@ fn run(args: &Args) -> Result<(), String> {
     if matches!(args.only.as_deref(), None | Some("reads")) {
         reads(args, &file, &samples, &admin, scratch.path(), &mut lines)?;
     }
-    if let (Some(server), None) = (&args.server, &args.only) {
-        let term = dataset::search_terms(&samples).remove(0);
+    if let (Some(server), None | Some("server")) = (&args.server, args.only.as_deref()) {
         server::measure(
             server,
             &file,
             scratch.path(),
             &samples[0].id,
-            &term,
+            &dataset::search_terms(&samples),
             &mut lines,
         )?;
     }
@@ -153,12 +152,21 @@ fn reads(
     let store = Store::open(file).map_err(|e| e.to_string())?;
     let conn = raw::connect(file)?;
 
-    // Full-text search: surname, email fragment or phone digits.
+    // Full-text search: surname, email fragment or phone digits, each read
+    // from the index as a first search is (the store remembers large ones,
+    // which would leave the raw side alone reading the index).
     let terms = dataset::search_terms(samples);
-    reset_peak_rss();
-    let ours = Samples::over(&terms, |q| {
+    let forgetful = Store::open_with(
+        file,
+        leadlight_core::StoreOptions {
+            remember_searches: false,
+            ..Default::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let search = |store: &Store, q: &String| {
         leads::list(
-            &store,
+            store,
             &admin,
             LeadQuery {
                 q: Some(q.clone()),
@@ -167,7 +175,10 @@ fn reads(
             },
         )
         .map(|p| p.total)
-    })?;
+    };
+    reset_peak_rss();
+    let ours = Samples::over(&terms, |q| search(&forgetful, q))?;
+    drop(forgetful);
     let theirs = Samples::over(&terms, |q| {
         let fts = leads::match_expression(q).unwrap_or_default();
         raw::search(&conn, &fts).map(|(_, total)| total)
@@ -179,6 +190,18 @@ fn reads(
         "p95 < 30 ms, ratio < 1.5",
         30.0,
         1.5,
+    ));
+    // The same searches again with the index unchanged, as a team paging
+    // through or repeating a search meets them: the common surnames'
+    // matches come from memory.
+    reset_peak_rss();
+    let again = Samples::over(&terms, |q| search(&store, q))?;
+    lines.push(Line::timed(
+        "search again, index unchanged (large matches remembered)",
+        &again,
+        None,
+        "p95 < 30 ms",
+        30.0,
     ));
 
     // Filtered and sorted list with the total.

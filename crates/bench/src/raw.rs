@@ -3,6 +3,7 @@
 //! (page, total, tags, owner names) but skips validation, authorization,
 //! typed mapping and JSON: the difference is what the core costs.
 
+use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, params};
 
 type R<T> = Result<T, String>;
@@ -23,7 +24,25 @@ pub fn connect(file: &std::path::Path) -> R<Connection> {
          PRAGMA wal_autocheckpoint = 40000;",
     )
     .map_err(err)?;
+    // As the core: registered once (registering again would make SQLite
+    // prepare every cached statement anew), the matches handed over per
+    // search on this thread.
+    conn.create_scalar_function(
+        "raw_matched",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let seq = ctx.get::<i64>(0)?;
+            Ok(MATCHED.with(|m| m.borrow().binary_search(&seq).is_ok()))
+        },
+    )
+    .map_err(err)?;
     Ok(conn)
+}
+
+thread_local! {
+    /// The search's matches, for `raw_matched(seq)`.
+    static MATCHED: std::cell::RefCell<Vec<i64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// A page of leads as the list shows them: the row, its owner's name, tags.
@@ -118,17 +137,30 @@ fn page_by(
 /// Full-text search, first page of 50 with the total: the best plan by hand
 /// (the total from the index alone; a common term walks the date index).
 pub fn search(conn: &Connection, fts: &str) -> R<(Vec<Row>, i64)> {
-    let total = number(
-        conn,
-        "SELECT count(*) FROM leads_fts WHERE leads_fts MATCH ?1",
-        &[&fts],
-    )?;
-    let filter = if total > 1_000 {
-        "+l.seq IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ?1)"
+    // The core's plan: the matches read once; past 1,000 the page walks the
+    // date index testing each lead against them in memory, else it looks
+    // them up.
+    let matched: Vec<i64> = conn
+        .prepare_cached("SELECT rowid FROM leads_fts WHERE leads_fts MATCH ?1")
+        .map_err(err)?
+        .query_map([fts], |r| r.get(0))
+        .map_err(err)?
+        .collect::<Result<_, _>>()
+        .map_err(err)?;
+    let total = matched.len() as i64;
+    if matched.len() > 1_000 {
+        MATCHED.with(|m| *m.borrow_mut() = matched);
+        page(conn, "raw_matched(l.seq)", &[], total)
     } else {
-        "l.seq IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ?1)"
-    };
-    page(conn, filter, &[&fts], total)
+        // A few: looked up by seq, listed in the statement.
+        let listed: Vec<String> = matched.iter().map(i64::to_string).collect();
+        page(
+            conn,
+            &format!("l.seq IN ({})", listed.join(",")),
+            &[],
+            total,
+        )
+    }
 }
 
 /// Status + source + created range, newest first, with the total.

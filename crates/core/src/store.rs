@@ -4,6 +4,7 @@
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::CoreResult;
+use crate::leads::matches::RememberedMatches;
 use crate::time::Timestamp;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -83,6 +84,9 @@ pub struct StoreOptions {
     pub access_ttl: chrono::Duration,
     /// How long a sign-in lasts without use (30 days by default).
     pub refresh_ttl: chrono::Duration,
+    /// Keep the leads a large search matched while the search index is
+    /// unchanged (on by default; off only to measure a first search).
+    pub remember_searches: bool,
 }
 
 impl Default for StoreOptions {
@@ -92,6 +96,7 @@ impl Default for StoreOptions {
             token_secret: None,
             access_ttl: chrono::Duration::minutes(15),
             refresh_ttl: chrono::Duration::days(30),
+            remember_searches: true,
         }
     }
 }
@@ -112,6 +117,7 @@ pub struct Store {
     path: Arc<PathBuf>,
     tokens: Arc<TokenSettings>,
     sessions: Arc<LiveSessions>,
+    searches: Arc<RememberedMatches>,
 }
 
 /// Sessions found live by `accounts::authenticate`, so a burst of requests
@@ -199,7 +205,8 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for ConnectionSe
              PRAGMA cache_size = -32000;
              PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES};"
         ))
-        .map_err(diesel::r2d2::Error::QueryError)
+        .map_err(diesel::r2d2::Error::QueryError)?;
+        crate::leads::matches::register(conn).map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
@@ -312,6 +319,11 @@ impl Store {
                 refresh_ttl: options.refresh_ttl,
             }),
             sessions: Arc::default(),
+            searches: Arc::new(if options.remember_searches {
+                RememberedMatches::default()
+            } else {
+                RememberedMatches::off()
+            }),
         })
     }
 
@@ -333,6 +345,10 @@ impl Store {
 
     pub(crate) fn live_sessions(&self) -> &LiveSessions {
         &self.sessions
+    }
+
+    pub(crate) fn remembered_matches(&self) -> &RememberedMatches {
+        &self.searches
     }
 
     /// Run `f` in a read transaction: one consistent snapshot (a page and its

@@ -3,6 +3,7 @@
 //! transaction.
 
 pub(crate) mod access;
+pub(crate) mod matches;
 mod search;
 
 pub(crate) use search::for_each_match;

@@ -1,7 +1,7 @@
 //! Finding leads: full-text search (FTS5, kept in step by triggers), filters,
 //! sorting and pagination with a total, in one read snapshot.
 
-use super::{Lead, LeadRow, LeadSource, LeadStatus, hydrate};
+use super::{Lead, LeadRow, LeadSource, LeadStatus, hydrate, matches};
 use crate::Store;
 use crate::actor::Actor;
 use crate::error::{CoreError, CoreResult, Problems};
@@ -89,10 +89,8 @@ pub struct LeadQuery {
 #[derive(Debug)]
 struct Filters {
     fts: Option<String>,
-    /// Walk the sort's index and test each lead against the search's matches,
-    /// rather than fetch every match and sort them: far faster when a search
-    /// matches thousands (a common surname), slower when it matches a few.
-    fts_walk: bool,
+    /// The search's matches, when read before the statements are built.
+    read: Read,
     /// So few leads match a status or source (everyone's, no dates) that
     /// reading them through the index over both and sorting beats walking
     /// the sort's index past everyone else's.
@@ -110,8 +108,21 @@ struct Filters {
     page: PageRequest,
 }
 
-/// Above this many matches a search walks the sort's index (see `fts_walk`).
-const WALK_ABOVE: i64 = 1_000;
+/// What is known of a search's matches when its statements are built.
+#[derive(Debug)]
+enum Read {
+    /// Nothing: the statement asks the index (exports, plans).
+    Not,
+    /// These, no more than `WALK_ABOVE`: the statement looks each lead up.
+    Few(matches::Matched),
+    /// More: the page walks its sort's index and tests each lead against
+    /// them in memory (`matches::testing`), rather than fetch every match
+    /// and sort them: far faster for a common surname, slower for a few.
+    Many,
+}
+
+/// Above this many matches a search walks the sort's index (see `Read`).
+pub(super) const WALK_ABOVE: usize = 1_000;
 
 impl Filters {
     /// Only status, source and owner narrow the list: the dashboard's
@@ -139,12 +150,6 @@ impl Filters {
             && self.created_from.is_none()
             && self.created_before.is_none()
     }
-}
-
-#[derive(QueryableByName)]
-struct Matches {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
 }
 
 /// How many live leads the filters match: from the summary totals when only
@@ -190,16 +195,6 @@ fn few(f: &Filters, total: i64) -> bool {
 /// See `few`: a sort of this many rows costs about what walking a page of a
 /// common status does.
 const FEW_BY_STATUS_OR_SOURCE: i64 = 2_000;
-
-/// How many live leads a full-text expression matches, from the index alone.
-fn search_matches(conn: &mut SqliteConnection, expression: &str) -> CoreResult<i64> {
-    Ok(
-        diesel::sql_query("SELECT count(*) AS n FROM leads_fts WHERE leads_fts MATCH ?")
-            .bind::<Text, _>(expression)
-            .get_result::<Matches>(conn)?
-            .n,
-    )
-}
 
 fn parse(conn: &mut SqliteConnection, actor: &Actor, query: &LeadQuery) -> CoreResult<Filters> {
     let mut problems = Problems::new();
@@ -255,7 +250,7 @@ fn parse(conn: &mut SqliteConnection, actor: &Actor, query: &LeadQuery) -> CoreR
     Ok(Filters {
         nothing_matches: text.is_some() && fts.is_none(),
         fts,
-        fts_walk: false,
+        read: Read::Not,
         few: false,
         statuses,
         source,
@@ -365,17 +360,31 @@ fn filtered(f: &Filters, shape: Shape) -> Query<'_> {
         query = query.filter(leads::owner_id.eq(owner));
     }
     if let Some(expression) = &f.fts {
-        // The unary `+` keeps SQLite from driving the query from the matches.
-        let membership = if f.fts_walk && (matches!(shape, Shape::Page) || by_status_or_source) {
-            "+leads.seq IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH "
-        } else {
-            "leads.seq IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH "
-        };
-        query = query.filter(
-            sql::<Bool>(membership)
-                .bind::<Text, _>(expression.clone())
-                .sql(")"),
-        );
+        match &f.read {
+            // A function, unlike the index, cannot drive the query: each
+            // lead the walk reaches is tested.
+            Read::Many if matches!(shape, Shape::Page) || by_status_or_source => {
+                query = query.filter(matches::leadlight_matched(leads::seq));
+            }
+            // Looked up one by one: the list bound as one JSON array keeps
+            // the statement the same for every search (one placeholder per
+            // match made SQLite prepare a new one each time).
+            Read::Few(matched) => {
+                let listed = serde_json::to_string(matched.seqs()).unwrap_or_default();
+                query = query.filter(
+                    sql::<Bool>("leads.seq IN (SELECT value FROM json_each(")
+                        .bind::<Text, _>(listed)
+                        .sql("))"),
+                );
+            }
+            _ => {
+                query = query.filter(
+                    sql::<Bool>("leads.seq IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ")
+                        .bind::<Text, _>(expression.clone())
+                        .sql(")"),
+                );
+            }
+        }
     }
     // Status and source go through the one index over both (source, status,
     // created_at, seq) only where it reads a small range: for a count within
@@ -385,7 +394,9 @@ fn filtered(f: &Filters, shape: Shape) -> Query<'_> {
     // sort's index, stopping after a page: a sort of every lead of a status
     // took 100+ ms at 1 M. Totals without dates come from the summary.
     let ranged = match shape {
-        Shape::Count => by_status_or_source && (f.fts_walk || (f.dated() && f.fts.is_none())),
+        Shape::Count => {
+            by_status_or_source && (matches!(f.read, Read::Many) || (f.dated() && f.fts.is_none()))
+        }
         Shape::Page => {
             f.fts.is_none()
                 && ((f.dated() && !f.statuses.is_empty() && f.source.is_some())
@@ -479,14 +490,24 @@ pub(super) fn list(store: &Store, actor: &Actor, query: LeadQuery) -> CoreResult
         if f.nothing_matches {
             return Ok(Page::new(Vec::new(), f.page, 0));
         }
-        let matches = match &f.fts {
-            Some(expression) => Some(search_matches(conn, expression)?),
+        let matched = match &f.fts {
+            Some(expression) => Some(store.remembered_matches().of(conn, expression)?),
             None => None,
         };
-        f.fts_walk = matches.is_some_and(|n| n > WALK_ABOVE) && f.sort != LeadSort::Status;
-        let total: i64 = match matches {
+        f.read = match &matched {
+            Some(m) if m.len() <= WALK_ABOVE => Read::Few(m.clone()),
+            // Sorted by pipeline status, there is no index to walk.
+            Some(_) if f.sort != LeadSort::Status => Read::Many,
+            _ => Read::Not,
+        };
+        // Until the page is read, `leadlight_matched` tests against them.
+        let _testing = matched
+            .clone()
+            .filter(|_| matches!(f.read, Read::Many))
+            .map(matches::testing);
+        let total: i64 = match &matched {
             // The index holds live leads only, so alone it is the total.
-            Some(n) if f.only_searches() => n,
+            Some(m) if f.only_searches() => m.len() as i64,
             _ => total(conn, &f)?,
         };
         f.few = few(&f, total);

@@ -475,6 +475,113 @@ fn a_search_matching_thousands_pages_and_counts_like_a_small_one() {
     assert_eq!(by_name.total, live);
 }
 
+/// A search matching thousands is read once and remembered while the search
+/// index is unchanged: every change to a lead's searchable text, by this
+/// store, by an import, or by another store on the same file (another
+/// process), shows in the very next search.
+#[test]
+fn a_remembered_search_follows_every_change_to_the_leads() {
+    let db = TestDb::new();
+    for n in 0..1_100 {
+        db.advance_minutes(1);
+        add(
+            &db,
+            &db.admin,
+            &format!("Pat Smith {n}"),
+            None,
+            None,
+            None,
+            "ad",
+        );
+    }
+    let smith = || {
+        let page = leads::list(
+            &db.store,
+            &db.admin,
+            LeadQuery {
+                q: Some("smith".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let names: Vec<String> = page.items.into_iter().map(|l| l.name).collect();
+        (page.total, names)
+    };
+    let (total, first) = smith();
+    assert_eq!((total, first[0].as_str()), (1_100, "Pat Smith 1099"));
+    assert_eq!(smith(), (total, first), "asked again, unchanged");
+
+    db.advance_minutes(1);
+    add(&db, &db.admin, "Ann Smith", None, None, None, "website");
+    let (total, names) = smith();
+    assert_eq!(
+        (total, names[0].as_str()),
+        (1_101, "Ann Smith"),
+        "a new lead"
+    );
+
+    let pat_1099 = leads::list(&db.store, &db.admin, q("Pat Smith 1099"))
+        .unwrap()
+        .items[0]
+        .id;
+    db.rename(&db.admin, pat_1099, "Pat Jones");
+    let (total, names) = smith();
+    assert_eq!(total, 1_100, "renamed away");
+    assert!(!names.iter().any(|n| n.contains("1099")), "{names:?}");
+
+    let ann = leads::list(&db.store, &db.admin, q("Ann")).unwrap().items[0].id;
+    leads::delete(&db.store, &db.admin, ann).unwrap();
+    let (total, names) = smith();
+    assert_eq!(
+        (total, names[0].as_str()),
+        (1_099, "Pat Smith 1098"),
+        "deleted"
+    );
+
+    db.advance_minutes(1);
+    db.import("name,email\nZed Smith,zed@example.com\nYan Smith,yan@example.com\n")
+        .unwrap();
+    let (total, names) = smith();
+    assert_eq!(total, 1_101, "imported");
+    assert!(names.iter().any(|n| n == "Zed Smith"), "{names:?}");
+
+    let other = leadlight_core::Store::open_with_clock(db.store.path(), db.clock.clone()).unwrap();
+    db.advance_minutes(1);
+    leads::create(
+        &other,
+        &db.admin,
+        NewLead {
+            name: "Otto Smith".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let (total, names) = smith();
+    assert_eq!(
+        (total, names[0].as_str()),
+        (1_102, "Otto Smith"),
+        "written by another store"
+    );
+
+    // Paging a remembered search covers every match once.
+    let mut seen = std::collections::BTreeSet::new();
+    for page in 1..=23 {
+        let items = leads::list(
+            &db.store,
+            &db.admin,
+            LeadQuery {
+                q: Some("smith".into()),
+                page: Some(page),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .items;
+        seen.extend(items.into_iter().map(|l| l.id));
+    }
+    assert_eq!(seen.len(), 1_102);
+}
+
 /// Lists filtered by status, source and owner take their total from the
 /// dashboard's summary table; with dates, a search or a tag they count rows.
 /// Every way must agree with a plain count, for everyone's view and an
