@@ -479,9 +479,22 @@ fn sorted<'a>(query: Query<'a>, f: &Filters) -> Query<'a> {
 }
 
 fn page_query(f: &Filters) -> Query<'_> {
-    sorted(filtered(f, Shape::Page), f)
+    let page = sorted(filtered(f, Shape::Page), f)
         .limit(f.page.limit())
-        .offset(f.page.offset())
+        .offset(f.page.offset());
+    if !matches!(f.read, Read::Few(_)) {
+        return page;
+    }
+    // A few search matches are all read and sorted: which ones make the
+    // page is decided over `seq` and the sort's columns, then those rows
+    // are read (SQLite sorting keys rather than whole leads: 0.76 to 0.30
+    // ms for 626 matches). Not for the other plans: inside a subquery,
+    // SQLite walked the update index for a rare status.
+    let chosen = page.select(leads::seq);
+    sorted(
+        leads::table.filter(leads::seq.eq_any(chosen)).into_boxed(),
+        f,
+    )
 }
 
 pub(super) fn list(store: &Store, actor: &Actor, query: LeadQuery) -> CoreResult<Page<Lead>> {
