@@ -138,8 +138,8 @@ fn page_by(
 /// (the total from the index alone; a common term walks the date index).
 pub fn search(conn: &Connection, fts: &str) -> R<(Vec<Row>, i64)> {
     // The core's plan: the matches read once; past 1,000 the page walks the
-    // date index testing each lead against them in memory, else it looks
-    // them up.
+    // date index testing each lead against them in memory (a sorted list
+    // here, a bit set in the core), else it looks them up.
     let matched: Vec<i64> = conn
         .prepare_cached("SELECT rowid FROM leads_fts WHERE leads_fts MATCH ?1")
         .map_err(err)?
@@ -152,12 +152,16 @@ pub fn search(conn: &Connection, fts: &str) -> R<(Vec<Row>, i64)> {
         MATCHED.with(|m| *m.borrow_mut() = matched);
         page(conn, "raw_matched(l.seq)", &[], total)
     } else {
-        // A few: looked up by seq, listed in the statement.
+        // A few: looked up by seq from one JSON array, the page chosen
+        // over seq and date before its rows are read.
         let listed: Vec<String> = matched.iter().map(i64::to_string).collect();
+        let listed = format!("[{}]", listed.join(","));
         page(
             conn,
-            &format!("l.seq IN ({})", listed.join(",")),
-            &[],
+            "l.seq IN (SELECT seq FROM leads WHERE deleted_at IS NULL
+                 AND seq IN (SELECT value FROM json_each(?1))
+                 ORDER BY created_at DESC, seq DESC LIMIT 50)",
+            &[&listed],
             total,
         )
     }

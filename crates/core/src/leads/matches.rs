@@ -22,7 +22,7 @@ use crate::error::CoreResult;
 use diesel::dsl::sql;
 use diesel::expression::functions::declare_sql_function;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Binary, Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Binary, Nullable, Text};
 use diesel::sqlite::SqliteAggregateFunction;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -45,7 +45,13 @@ impl Matches {
     fn new(mut seqs: Vec<i64>) -> Self {
         // FTS5 returns rowids in order; a sorted run costs one pass to check.
         seqs.sort_unstable();
-        let walks = seqs.len() > WALK_ABOVE && seqs.first().is_some_and(|&s| s >= 0);
+        // Bits for every `seq` up to the last: only where that is at most
+        // 64 times the list's own size (a sparse set keeps to the list).
+        let walks = seqs.len() > WALK_ABOVE
+            && seqs.first().is_some_and(|&s| s >= 0)
+            && seqs
+                .last()
+                .is_some_and(|&last| last / 8 <= seqs.len() as i64 * 8 * 64);
         let bits = match seqs.last() {
             Some(&last) if walks => {
                 let mut bits = vec![0_u64; usize::try_from(last / 64 + 1).unwrap_or(0)];
@@ -94,7 +100,7 @@ const SEARCHES_MAX: usize = 4_096;
 extern "SQL" {
     /// Whether a lead's `seq` is in the matches set by [`testing`] on this
     /// thread (false when none is).
-    fn leadlight_matched(seq: Nullable<Integer>) -> Bool;
+    fn leadlight_matched(seq: Nullable<BigInt>) -> Bool;
 
     /// The `seq` of every row, packed 8 bytes each (little-endian) into one
     /// value: reading 25,000 matches as rows took twice as long, two
@@ -126,13 +132,13 @@ thread_local! {
 /// connection: once, when it opens.
 pub(crate) fn register(conn: &mut SqliteConnection) -> QueryResult<()> {
     leadlight_packed_utils::register_impl::<Packed, _>(conn)?;
-    leadlight_matched_utils::register_impl(conn, |seq: Option<i32>| {
+    leadlight_matched_utils::register_impl(conn, |seq: Option<i64>| {
         TESTED.with(|tested| {
             tested
                 .borrow()
                 .as_ref()
                 .zip(seq)
-                .is_some_and(|(m, seq)| m.contains(i64::from(seq)))
+                .is_some_and(|(m, seq)| m.contains(seq))
         })
     })
 }
@@ -143,11 +149,14 @@ pub(crate) fn register(conn: &mut SqliteConnection) -> QueryResult<()> {
 /// request.
 pub(crate) struct Testing {
     before: Option<Matched>,
+    /// Not `Send`: dropped on the thread whose set it installed.
+    _here: std::marker::PhantomData<*const ()>,
 }
 
 pub(crate) fn testing(matched: Matched) -> Testing {
     Testing {
         before: TESTED.with(|tested| tested.replace(Some(matched))),
+        _here: std::marker::PhantomData,
     }
 }
 
@@ -171,7 +180,7 @@ pub(crate) struct RememberedMatches {
 #[derive(Default)]
 struct Remembered {
     entries: HashMap<String, Entry>,
-    /// Sum of the entries' `bytes`.
+    /// Sum of the entries' `cost`.
     held: usize,
     /// Advances on each use; an entry's last use orders eviction.
     clock: u64,
@@ -245,17 +254,21 @@ impl RememberedMatches {
     }
 
     fn put(&self, expression: &str, index: Vec<u8>, matched: Matched) {
-        if matched.bytes() > REMEMBERED_MAX {
+        let entry = Entry {
+            index,
+            matched,
+            used: 0,
+        };
+        let cost = entry.cost(expression);
+        if cost > REMEMBERED_MAX {
             return;
         }
         let mut inner = self.lock();
         // Entries of another state of the index are of no further use.
-        inner.entries.retain(|_, e| e.index == index);
-        inner.held = inner.entries.values().map(|e| e.matched.bytes()).sum();
-        if let Some(old) = inner.entries.remove(expression) {
-            inner.held -= old.matched.bytes();
-        }
-        while inner.held + matched.bytes() > REMEMBERED_MAX || inner.entries.len() >= SEARCHES_MAX {
+        inner.entries.retain(|_, e| e.index == entry.index);
+        inner.entries.remove(expression);
+        inner.held = inner.entries.iter().map(|(k, e)| e.cost(k)).sum();
+        while inner.held + cost > REMEMBERED_MAX || inner.entries.len() >= SEARCHES_MAX {
             let Some(oldest) = inner
                 .entries
                 .iter()
@@ -265,26 +278,84 @@ impl RememberedMatches {
                 break;
             };
             if let Some(gone) = inner.entries.remove(&oldest) {
-                inner.held -= gone.matched.bytes();
+                inner.held -= gone.cost(&oldest);
             }
         }
         inner.clock += 1;
+        inner.held += cost;
         let used = inner.clock;
-        inner.held += matched.bytes();
-        inner.entries.insert(
-            expression.to_owned(),
-            Entry {
-                index,
-                matched,
-                used,
-            },
-        );
+        inner
+            .entries
+            .insert(expression.to_owned(), Entry { used, ..entry });
+    }
+}
+
+impl Entry {
+    /// What remembering it costs, in bytes: its matches, the search's text
+    /// and the index's record it is valid for.
+    fn cost(&self, expression: &str) -> usize {
+        self.matched.bytes() + expression.len() + self.index.len()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::{Matches, WALK_ABOVE};
+    use crate::accounts::{self, Registration};
+    use crate::leads::{self, NewLead};
+    use crate::{Actor, Store, StoreOptions};
+    use std::sync::Arc;
+
+    /// A search asked again reads nothing while the index is unchanged, and
+    /// the index again once a lead is added; a store told not to remember
+    /// reads it every time.
+    #[test]
+    fn a_search_is_read_again_only_after_the_index_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("m.sqlite3");
+        let store = Store::open(&file).unwrap();
+        let forgetful = Store::open_with(
+            &file,
+            StoreOptions {
+                remember_searches: false,
+                ..StoreOptions::default()
+            },
+        )
+        .unwrap();
+        let user = accounts::register(
+            &store,
+            Registration {
+                name: "Ada Admin".into(),
+                email: "ada@example.com".into(),
+                password: "correct horse battery".into(),
+            },
+        )
+        .unwrap();
+        let admin = Actor::new(user.id, user.role);
+        let add = |name: &str| {
+            let lead = NewLead {
+                name: name.into(),
+                ..NewLead::default()
+            };
+            leads::create(&store, &admin, lead).unwrap();
+        };
+        add("Pat Smith");
+        add("Sam Smith");
+        let expression = leads::match_expression("smith").unwrap();
+        let read = |store: &Store| {
+            store
+                .read(|conn| store.remembered_matches().of(conn, &expression))
+                .unwrap()
+        };
+        let first = read(&store);
+        assert_eq!(first.len(), 2);
+        assert!(Arc::ptr_eq(&first, &read(&store)), "remembered");
+        assert!(!Arc::ptr_eq(&read(&forgetful), &read(&forgetful)));
+        add("Kim Smith");
+        let after = read(&store);
+        assert!(!Arc::ptr_eq(&first, &after));
+        assert_eq!(after.len(), 3);
+    }
 
     /// The bit set a walking search tests with answers as the sorted list
     /// does, at word edges and past the last match.
@@ -301,5 +372,10 @@ mod tests {
             assert_eq!(few.contains(seq), seqs[..10].contains(&seq), "{seq}");
         }
         assert_eq!(walking.seqs(), &seqs[..], "sorted");
+        // Sparse (a seq far beyond the rest): no bits, the list answers.
+        let far = 1_i64 << 40;
+        let sparse = Matches::new(seqs.iter().copied().chain([far]).collect());
+        assert!(sparse.bits.is_empty());
+        assert!(sparse.contains(far) && sparse.contains(0) && !sparse.contains(1));
     }
 }

@@ -61,7 +61,7 @@ impl std::str::FromStr for OwnerFilter {
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct LeadQuery {
     /// Words to find in name, email, company or phone (digits match whatever
-    /// the formatting).
+    /// the formatting); at most 200 characters.
     pub q: Option<String>,
     /// Any of these statuses.
     #[serde(default)]
@@ -113,13 +113,17 @@ struct Filters {
 enum Read {
     /// Nothing: the statement asks the index (exports, plans).
     Not,
-    /// These, no more than `WALK_ABOVE`: the statement looks each lead up.
-    Few(matches::Matched),
+    /// No more than `WALK_ABOVE`, their `seq` as a JSON array: the
+    /// statement looks each lead up.
+    Few(String),
     /// More: the page walks its sort's index and tests each lead against
     /// them in memory (`matches::testing`), rather than fetch every match
     /// and sort them: far faster for a common surname, slower for a few.
     Many,
 }
+
+/// The longest search accepted.
+const SEARCH_MAX_CHARS: usize = 200;
 
 /// Above this many matches a search walks the sort's index (see `Read`).
 pub(super) const WALK_ABOVE: usize = 1_000;
@@ -244,8 +248,18 @@ fn parse(conn: &mut SqliteConnection, actor: &Actor, query: &LeadQuery) -> CoreR
         limit: query.limit.unwrap_or(50),
     };
     page.check(&mut problems);
-    problems.finish()?;
     let text = blank(&query.q);
+    // What a search box holds; a search is remembered by its text.
+    if text
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > SEARCH_MAX_CHARS)
+    {
+        problems.add(
+            "q",
+            format!("must be at most {SEARCH_MAX_CHARS} characters"),
+        );
+    }
+    problems.finish()?;
     let fts = text.as_deref().and_then(match_expression);
     Ok(Filters {
         nothing_matches: text.is_some() && fts.is_none(),
@@ -364,16 +378,19 @@ fn filtered(f: &Filters, shape: Shape) -> Query<'_> {
             // A function, unlike the index, cannot drive the query: each
             // lead the walk reaches is tested.
             Read::Many if matches!(shape, Shape::Page) || by_status_or_source => {
-                query = query.filter(matches::leadlight_matched(leads::seq));
+                // `seq` read as 64 bits (the schema says 32): the test sees
+                // the rowid SQLite has.
+                query = query.filter(matches::leadlight_matched(sql::<
+                    diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
+                >("leads.seq")));
             }
             // Looked up one by one: the list bound as one JSON array keeps
             // the statement the same for every search (one placeholder per
             // match made SQLite prepare a new one each time).
-            Read::Few(matched) => {
-                let listed = serde_json::to_string(matched.seqs()).unwrap_or_default();
+            Read::Few(listed) => {
                 query = query.filter(
                     sql::<Bool>("leads.seq IN (SELECT value FROM json_each(")
-                        .bind::<Text, _>(listed)
+                        .bind::<Text, _>(listed.clone())
                         .sql("))"),
                 );
             }
@@ -497,22 +514,35 @@ fn page_query(f: &Filters) -> Query<'_> {
     )
 }
 
+/// Read a search's matches (remembered, if the store has them) and choose
+/// how its statements use them (see `Read`).
+fn read_matches(
+    store: &Store,
+    conn: &mut SqliteConnection,
+    f: &mut Filters,
+) -> CoreResult<Option<matches::Matched>> {
+    let Some(expression) = &f.fts else {
+        return Ok(None);
+    };
+    let matched = store.remembered_matches().of(conn, expression)?;
+    f.read = if matched.len() <= WALK_ABOVE {
+        Read::Few(serde_json::to_string(matched.seqs()).map_err(CoreError::internal)?)
+    } else if f.sort != LeadSort::Status {
+        Read::Many
+    } else {
+        // Sorted by pipeline status, there is no index to walk.
+        Read::Not
+    };
+    Ok(Some(matched))
+}
+
 pub(super) fn list(store: &Store, actor: &Actor, query: LeadQuery) -> CoreResult<Page<Lead>> {
     store.read(|conn| {
         let mut f = parse(conn, actor, &query)?;
         if f.nothing_matches {
             return Ok(Page::new(Vec::new(), f.page, 0));
         }
-        let matched = match &f.fts {
-            Some(expression) => Some(store.remembered_matches().of(conn, expression)?),
-            None => None,
-        };
-        f.read = match &matched {
-            Some(m) if m.len() <= WALK_ABOVE => Read::Few(m.clone()),
-            // Sorted by pipeline status, there is no index to walk.
-            Some(_) if f.sort != LeadSort::Status => Read::Many,
-            _ => Read::Not,
-        };
+        let matched = read_matches(store, conn, &mut f)?;
         // Until the page is read, `leadlight_matched` tests against them.
         let _testing = matched
             .clone()
@@ -572,6 +602,9 @@ struct PlanRow {
 pub fn explain(store: &Store, actor: &Actor, query: LeadQuery) -> CoreResult<Vec<String>> {
     store.read(|conn| {
         let mut f = parse(conn, actor, &query)?;
+        // As `list` plans it (EXPLAIN does not run the statement, so the
+        // walk's test needs no matches installed).
+        read_matches(store, conn, &mut f)?;
         if f.counted_by_totals() {
             f.few = few(&f, total(conn, &f)?);
         }

@@ -379,9 +379,10 @@ fn list_and_search_queries_use_indexes_not_full_scans() {
             assert!(!scans_leads, "full scan of leads for {query:?}:\n{text}");
         }
         if query.q.is_some() {
+            // A few matches, read first: looked up by seq from their list.
             assert!(
-                text.contains("VIRTUAL TABLE INDEX"),
-                "search uses FTS:\n{text}"
+                text.contains("json_each") && text.contains("INTEGER PRIMARY KEY"),
+                "a search looks its matches up:\n{text}"
             );
         }
     }
@@ -437,6 +438,13 @@ fn a_search_matching_thousands_pages_and_counts_like_a_small_one() {
 
     let page = leads::list(&db.store, &db.admin, plain("smith")).unwrap();
     assert_eq!(page.total, live);
+    let plan = leads::explain(&db.store, &db.admin, plain("smith"))
+        .unwrap()
+        .join("\n");
+    assert!(
+        plan.contains("leads_created") && !plan.contains("TEMP B-TREE"),
+        "many matches walk the date index, no sort:\n{plan}"
+    );
     let newest: Vec<&str> = page.items.iter().take(3).map(|l| l.name.as_str()).collect();
     assert_eq!(
         newest,
@@ -869,4 +877,23 @@ fn status_and_source_lists_walk_the_sort_index_and_count_from_the_summary() {
         ),
         "{plan}"
     );
+}
+
+/// A search is what a search box holds: a longer one is refused, naming the
+/// field, rather than kept as a remembered search.
+#[test]
+fn a_search_longer_than_a_search_box_is_refused() {
+    let db = TestDb::new();
+    let at_most = |text: String| {
+        leads::list(
+            &db.store,
+            &db.admin,
+            LeadQuery {
+                q: Some(text),
+                ..Default::default()
+            },
+        )
+    };
+    assert_eq!(crate::helpers::fields(at_most("é".repeat(201))), ["q"]);
+    assert_eq!(at_most("é".repeat(200)).unwrap().total, 0);
 }
