@@ -3,7 +3,7 @@
 //! the same, and the varied inputs the operations are run with.
 
 use leadlight_core::demo::{self, DemoSpec};
-use leadlight_core::{Actor, Role, Store};
+use leadlight_core::{Actor, Store};
 use std::path::{Path, PathBuf};
 
 /// The generator's source: a change to it makes a new database.
@@ -143,13 +143,21 @@ pub fn search_terms(samples: &[Sample]) -> Vec<String> {
 
 /// The demo Admin, who sees every lead.
 pub fn admin(conn: &rusqlite::Connection) -> Result<Actor, String> {
+    demo_user(conn, 0)
+}
+
+/// The demo's first Agent, who sees their own leads only.
+pub fn agent(conn: &rusqlite::Connection) -> Result<Actor, String> {
+    demo_user(conn, 3)
+}
+
+fn demo_user(conn: &rusqlite::Connection, index: usize) -> Result<Actor, String> {
+    let (_, email, role) = demo::DEMO_USERS[index];
     let id: String = conn
-        .query_row(
-            "SELECT id FROM users WHERE email = ?1",
-            [demo::DEMO_USERS[0].1],
-            |r| r.get(0),
-        )
+        .query_row("SELECT id FROM users WHERE email = ?1", [email], |r| {
+            r.get(0)
+        })
         .map_err(|e| e.to_string())?;
     let id = leadlight_core::ids::UserId::parse(&id)?;
-    Ok(Actor::new(id, Role::Admin))
+    Ok(Actor::new(id, role))
 }

@@ -164,10 +164,10 @@ fn reads(
         },
     )
     .map_err(|e| e.to_string())?;
-    let search = |store: &Store, q: &String| {
+    let search_as = |store: &Store, actor: &Actor, q: &String| {
         leads::list(
             store,
-            &admin,
+            actor,
             LeadQuery {
                 q: Some(q.clone()),
                 limit: Some(50),
@@ -176,8 +176,17 @@ fn reads(
         )
         .map(|p| p.total)
     };
+    let search = |store: &Store, q: &String| search_as(store, &admin, q);
     reset_peak_rss();
     let ours = Samples::over(&terms, |q| search(&forgetful, q))?;
+    // An Agent sees their own leads: the page walks the owner's index, the
+    // total counts it, both testing each lead against the matches.
+    let agent = {
+        let probe = rusqlite::Connection::open(file).map_err(|e| e.to_string())?;
+        dataset::agent(&probe)?
+    };
+    reset_peak_rss();
+    let agents = Samples::over(&terms, |q| search_as(&forgetful, &agent, q))?;
     drop(forgetful);
     let theirs = Samples::over(&terms, |q| {
         let fts = leads::match_expression(q).unwrap_or_default();
@@ -190,6 +199,13 @@ fn reads(
         "p95 < 30 ms, ratio < 1.5",
         30.0,
         1.5,
+    ));
+    lines.push(Line::timed(
+        "search as an Agent (their own leads), page of 50 + total",
+        &agents,
+        None,
+        "p95 < 30 ms",
+        30.0,
     ));
     // The same searches again with the index unchanged, as a team paging
     // through or repeating a search meets them: the common surnames'

@@ -364,9 +364,12 @@ enum Shape {
 /// The WHERE clause shared by the page and its total.
 fn filtered(f: &Filters, shape: Shape) -> Query<'_> {
     // A search matching many with a status or source is counted over their
-    // ranges, each lead tested against the matches; otherwise a count is
-    // driven from a search's matches.
+    // ranges, and with an owner (an Agent's own) over the owner's index,
+    // each lead tested against the matches; otherwise a count is driven
+    // from a search's matches (looking each one up: an Agent's count of a
+    // common surname took 31 ms at 1 M leads that way).
     let by_status_or_source = !f.statuses.is_empty() || f.source.is_some();
+    let by_owner = f.scope.is_some() || f.owner.is_some();
     let mut query: Query<'_> = leads::table
         .filter(leads::deleted_at.is_null())
         .into_boxed();
@@ -377,7 +380,7 @@ fn filtered(f: &Filters, shape: Shape) -> Query<'_> {
         match &f.read {
             // A function, unlike the index, cannot drive the query: each
             // lead the walk reaches is tested.
-            Read::Many if matches!(shape, Shape::Page) || by_status_or_source => {
+            Read::Many if matches!(shape, Shape::Page) || by_status_or_source || by_owner => {
                 // `seq` read as 64 bits (the schema says 32): the test sees
                 // the rowid SQLite has.
                 query = query.filter(matches::leadlight_matched(sql::<
