@@ -1,5 +1,6 @@
 use crate::helpers::{TestDb, fields};
 use leadlight_core::Actor;
+use leadlight_core::ids::LeadId;
 use leadlight_core::leads::{self, LeadQuery, NewLead};
 
 fn add(
@@ -41,6 +42,37 @@ fn q(text: &str) -> LeadQuery {
         sort: Some("name".into()),
         ..Default::default()
     }
+}
+
+fn plain(text: &str) -> LeadQuery {
+    LeadQuery {
+        q: Some(text.into()),
+        ..Default::default()
+    }
+}
+
+/// Every lead of `query`, page after page of 100 until one comes back
+/// empty, with the total each page gave.
+fn every_page(db: &TestDb, actor: &Actor, query: &LeadQuery) -> (Vec<LeadId>, Vec<i64>) {
+    let (mut listed, mut totals) = (Vec::new(), Vec::new());
+    for page in 1.. {
+        let got = leads::list(
+            &db.store,
+            actor,
+            LeadQuery {
+                page: Some(page),
+                limit: Some(100),
+                ..query.clone()
+            },
+        )
+        .unwrap();
+        totals.push(got.total);
+        if got.items.is_empty() {
+            break;
+        }
+        listed.extend(got.items.into_iter().map(|l| l.id));
+    }
+    (listed, totals)
 }
 
 fn seeded() -> TestDb {
@@ -416,10 +448,6 @@ fn a_search_matching_thousands_pages_and_counts_like_a_small_one() {
         );
     }
     add(&db, &db.admin, "Someone Else", None, None, None, "ad");
-    let plain = |text: &str| LeadQuery {
-        q: Some(text.into()),
-        ..Default::default()
-    };
     let doomed = leads::list(
         &db.store,
         &db.admin,
@@ -503,15 +531,7 @@ fn a_remembered_search_follows_every_change_to_the_leads() {
         );
     }
     let smith = || {
-        let page = leads::list(
-            &db.store,
-            &db.admin,
-            LeadQuery {
-                q: Some("smith".into()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let page = leads::list(&db.store, &db.admin, plain("smith")).unwrap();
         let names: Vec<String> = page.items.into_iter().map(|l| l.name).collect();
         (page.total, names)
     };
@@ -572,22 +592,9 @@ fn a_remembered_search_follows_every_change_to_the_leads() {
     );
 
     // Paging a remembered search covers every match once.
-    let mut seen = std::collections::BTreeSet::new();
-    for page in 1..=23 {
-        let items = leads::list(
-            &db.store,
-            &db.admin,
-            LeadQuery {
-                q: Some("smith".into()),
-                page: Some(page),
-                ..Default::default()
-            },
-        )
-        .unwrap()
-        .items;
-        seen.extend(items.into_iter().map(|l| l.id));
-    }
-    assert_eq!(seen.len(), 1_102);
+    let (listed, _) = every_page(&db, &db.admin, &plain("smith"));
+    let seen: std::collections::BTreeSet<_> = listed.iter().collect();
+    assert_eq!((listed.len(), seen.len()), (1_102, 1_102));
 }
 
 /// A search's pages take one of three plans: its matches read first and a
@@ -661,24 +668,9 @@ fn a_searchs_pages_list_what_its_export_lists() {
                     let mut csv = Vec::new();
                     exports::leads_csv(&db.store, actor, &query, &mut csv, &mut |_, _| {}).unwrap();
                     let exported = ids_of(&csv);
-                    let mut listed = Vec::new();
-                    for page in 1.. {
-                        let got = leads::list(
-                            &db.store,
-                            actor,
-                            LeadQuery {
-                                page: Some(page),
-                                limit: Some(100),
-                                ..query.clone()
-                            },
-                        )
-                        .unwrap();
-                        assert_eq!(got.total, exported.len() as i64, "{query:?}");
-                        if got.items.is_empty() {
-                            break;
-                        }
-                        listed.extend(got.items.into_iter().map(|l| l.id.to_string()));
-                    }
+                    let (listed, totals) = every_page(&db, actor, &query);
+                    assert!(totals.iter().all(|&t| t == exported.len() as i64), "{query:?}");
+                    let listed: Vec<String> = listed.iter().map(ToString::to_string).collect();
                     assert_eq!(listed, exported, "{query:?} as {:?}", actor.role);
                     checked += usize::from(!exported.is_empty());
                 }
