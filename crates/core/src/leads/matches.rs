@@ -26,7 +26,7 @@ use diesel::sql_types::{BigInt, Binary, Nullable, Text};
 use diesel::sqlite::SqliteAggregateFunction;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 /// The leads a search matched, shared by the requests that asked.
 pub(crate) type Matched = Arc<Matches>;
@@ -39,6 +39,10 @@ pub(crate) struct Matches {
     /// walk's test is then one load, where a binary search over 25,000 was
     /// a fifth of a remembered search's time. Empty otherwise.
     bits: Vec<u64>,
+    /// Their `seq` newest first (by creation, then `seq`), once a page of
+    /// them asked. It holds as long as the matches do: a lead's creation
+    /// time never changes, and a deleted lead leaves the index.
+    newest_first: OnceLock<Vec<i64>>,
 }
 
 impl Matches {
@@ -62,7 +66,21 @@ impl Matches {
             }
             _ => Vec::new(),
         };
-        Self { seqs, bits }
+        Self {
+            seqs,
+            bits,
+            newest_first: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn newest_first(&self) -> Option<&[i64]> {
+        self.newest_first.get().map(Vec::as_slice)
+    }
+
+    /// Keep their order newest first (the first reader's, if two raced:
+    /// both read the same snapshot of the same matches).
+    pub(crate) fn keep_newest_first(&self, order: Vec<i64>) -> &[i64] {
+        self.newest_first.get_or_init(|| order)
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -85,9 +103,10 @@ impl Matches {
         })
     }
 
-    /// What remembering this costs, in bytes.
+    /// What remembering this costs, in bytes (its order counted as if
+    /// made: a few matches only).
     fn bytes(&self) -> usize {
-        (self.seqs.len() + self.bits.len()) * 8
+        (self.seqs.len() * 2 + self.bits.len()) * 8
     }
 }
 

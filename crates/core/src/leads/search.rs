@@ -556,10 +556,70 @@ pub(super) fn list(store: &Store, actor: &Actor, query: LeadQuery) -> CoreResult
             Some(m) if f.only_searches() => m.len() as i64,
             _ => total(conn, &f)?,
         };
+        if let (Some(m), Read::Few(_), true, LeadSort::CreatedAt) =
+            (&matched, &f.read, f.only_searches(), f.sort)
+        {
+            let rows = few_by_date(conn, &f, m)?;
+            return Ok(Page::new(hydrate(conn, rows)?, f.page, total));
+        }
         f.few = few(&f, total);
         let rows = page_query(&f).select(LeadRow::as_select()).load(conn)?;
         Ok(Page::new(hydrate(conn, rows)?, f.page, total))
     })
+}
+
+/// A page of a few matches, nothing else filtering, by date: their order is
+/// read once and kept with them, so a page reads its own leads only (the
+/// sort read the creation time of each match from the leads table: 600
+/// scattered pages for a full name at a million leads).
+fn few_by_date(
+    conn: &mut SqliteConnection,
+    f: &Filters,
+    matched: &matches::Matches,
+) -> CoreResult<Vec<LeadRow>> {
+    let order = match matched.newest_first() {
+        Some(order) => order,
+        None => {
+            let Read::Few(listed) = &f.read else {
+                return Err(CoreError::internal("a few matches without their list"));
+            };
+            let order: Vec<i64> = leads::table
+                .filter(leads::deleted_at.is_null())
+                .filter(
+                    sql::<Bool>("leads.seq IN (SELECT value FROM json_each(")
+                        .bind::<Text, _>(listed.clone())
+                        .sql("))"),
+                )
+                .order((leads::created_at.desc(), leads::seq.desc()))
+                .select(leads::seq)
+                .load::<Option<i32>>(conn)?
+                .into_iter()
+                .flatten()
+                .map(i64::from)
+                .collect();
+            matched.keep_newest_first(order)
+        }
+    };
+    let skip = usize::try_from(f.page.offset()).unwrap_or(usize::MAX);
+    let take = usize::try_from(f.page.limit()).unwrap_or(0);
+    let page: Vec<i32> = match f.order {
+        SortOrder::Desc => order
+            .iter()
+            .skip(skip)
+            .take(take)
+            .copied()
+            .collect::<Vec<_>>(),
+        SortOrder::Asc => order.iter().rev().skip(skip).take(take).copied().collect(),
+    }
+    .into_iter()
+    .filter_map(|seq| i32::try_from(seq).ok())
+    .collect();
+    let mut rows: Vec<(Option<i32>, LeadRow)> = leads::table
+        .filter(leads::seq.eq_any(&page))
+        .select((leads::seq, LeadRow::as_select()))
+        .load(conn)?;
+    rows.sort_by_key(|(seq, _)| page.iter().position(|p| Some(*p) == *seq));
+    Ok(rows.into_iter().map(|(_, row)| row).collect())
 }
 
 /// A lead's live tags, comma separated, as one column.

@@ -669,7 +669,10 @@ fn a_searchs_pages_list_what_its_export_lists() {
                     exports::leads_csv(&db.store, actor, &query, &mut csv, &mut |_, _| {}).unwrap();
                     let exported = ids_of(&csv);
                     let (listed, totals) = every_page(&db, actor, &query);
-                    assert!(totals.iter().all(|&t| t == exported.len() as i64), "{query:?}");
+                    assert!(
+                        totals.iter().all(|&t| t == exported.len() as i64),
+                        "{query:?}"
+                    );
                     let listed: Vec<String> = listed.iter().map(ToString::to_string).collect();
                     assert_eq!(listed, exported, "{query:?} as {:?}", actor.role);
                     checked += usize::from(!exported.is_empty());
