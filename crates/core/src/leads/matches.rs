@@ -26,7 +26,7 @@ use diesel::sql_types::{BigInt, Binary, Nullable, Text};
 use diesel::sqlite::SqliteAggregateFunction;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// The leads a search matched, shared by the requests that asked.
 pub(crate) type Matched = Arc<Matches>;
@@ -39,10 +39,21 @@ pub(crate) struct Matches {
     /// walk's test is then one load, where a binary search over 25,000 was
     /// a fifth of a remembered search's time. Empty otherwise.
     bits: Vec<u64>,
-    /// Their `seq` newest first (by creation, then `seq`), once a page of
-    /// them asked. It holds as long as the matches do: a lead's creation
-    /// time never changes, and a deleted lead leaves the index.
-    newest_first: OnceLock<Vec<i64>>,
+    /// Their `seq` newest first, as far as pages by date have read them.
+    newest: Mutex<Newest>,
+}
+
+/// A search's matches newest first (by creation, then `seq`). It holds as
+/// long as the matches do: a lead's creation time never changes, and a
+/// deleted lead leaves the index.
+#[derive(Debug, Default)]
+pub(crate) struct Newest {
+    pub(crate) order: Vec<i64>,
+    /// The creation time and `seq` of the last in `order`: where reading on
+    /// continues.
+    pub(crate) last: Option<(i64, i64)>,
+    /// `order` holds every match.
+    pub(crate) complete: bool,
 }
 
 impl Matches {
@@ -69,18 +80,13 @@ impl Matches {
         Self {
             seqs,
             bits,
-            newest_first: OnceLock::new(),
+            newest: Mutex::default(),
         }
     }
 
-    pub(crate) fn newest_first(&self) -> Option<&[i64]> {
-        self.newest_first.get().map(Vec::as_slice)
-    }
-
-    /// Keep their order newest first (the first reader's, if two raced:
-    /// both read the same snapshot of the same matches).
-    pub(crate) fn keep_newest_first(&self, order: Vec<i64>) -> &[i64] {
-        self.newest_first.get_or_init(|| order)
+    /// Their order newest first, so far (held while a page extends it).
+    pub(crate) fn newest(&self) -> std::sync::MutexGuard<'_, Newest> {
+        self.newest.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn len(&self) -> usize {

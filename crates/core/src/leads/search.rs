@@ -13,7 +13,7 @@ use crate::time::Timestamp;
 use chrono::NaiveDate;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Integer, Text};
+use diesel::sql_types::{BigInt, Bool, Integer, Text};
 use diesel::sqlite::Sqlite;
 use serde::Deserialize;
 
@@ -556,10 +556,16 @@ pub(super) fn list(store: &Store, actor: &Actor, query: LeadQuery) -> CoreResult
             Some(m) if f.only_searches() => m.len() as i64,
             _ => total(conn, &f)?,
         };
-        if let (Some(m), Read::Few(_), true, LeadSort::CreatedAt) =
-            (&matched, &f.read, f.only_searches(), f.sort)
+        // Newest first (or, all of them known, oldest first) with nothing
+        // else filtering: the page comes from the matches' kept order.
+        let by_date = matches!(
+            (&f.read, f.order),
+            (Read::Few(_), _) | (Read::Many, SortOrder::Desc)
+        );
+        if let (Some(m), true, true, LeadSort::CreatedAt) =
+            (&matched, by_date, f.only_searches(), f.sort)
         {
-            let rows = few_by_date(conn, &f, m)?;
+            let rows = page_by_date(conn, &f, m)?;
             return Ok(Page::new(hydrate(conn, rows)?, f.page, total));
         }
         f.few = few(&f, total);
@@ -568,52 +574,94 @@ pub(super) fn list(store: &Store, actor: &Actor, query: LeadQuery) -> CoreResult
     })
 }
 
-/// A page of a few matches, nothing else filtering, by date: their order is
-/// read once and kept with them, so a page reads its own leads only (the
-/// sort read the creation time of each match from the leads table: 600
-/// scattered pages for a full name at a million leads).
-fn few_by_date(
+/// A page of a search's matches by date, nothing else filtering. Their
+/// order newest first is kept with them (see `matches::Newest`): read whole
+/// for a few (the sort read the creation time of each match from the leads
+/// table: 600 scattered pages for a full name at a million leads), and for
+/// many as far as pages have gone, the walk of the date index going on from
+/// where the last one stopped. A page then reads its own leads only.
+fn page_by_date(
     conn: &mut SqliteConnection,
     f: &Filters,
     matched: &matches::Matches,
 ) -> CoreResult<Vec<LeadRow>> {
-    let order = match matched.newest_first() {
-        Some(order) => order,
-        None => {
-            let Read::Few(listed) = &f.read else {
-                return Err(CoreError::internal("a few matches without their list"));
-            };
-            let order: Vec<i64> = leads::table
-                .filter(leads::deleted_at.is_null())
-                .filter(
-                    sql::<Bool>("leads.seq IN (SELECT value FROM json_each(")
-                        .bind::<Text, _>(listed.clone())
-                        .sql("))"),
-                )
-                .order((leads::created_at.desc(), leads::seq.desc()))
-                .select(leads::seq)
-                .load::<Option<i32>>(conn)?
-                .into_iter()
-                .flatten()
-                .map(i64::from)
-                .collect();
-            matched.keep_newest_first(order)
-        }
-    };
     let skip = usize::try_from(f.page.offset()).unwrap_or(usize::MAX);
     let take = usize::try_from(f.page.limit()).unwrap_or(0);
+    let mut newest = matched.newest();
+    if !newest.complete && newest.order.len() < skip.saturating_add(take) {
+        match &f.read {
+            Read::Few(listed) => {
+                newest.order = leads::table
+                    .filter(leads::deleted_at.is_null())
+                    .filter(
+                        sql::<Bool>("leads.seq IN (SELECT value FROM json_each(")
+                            .bind::<Text, _>(listed.clone())
+                            .sql("))"),
+                    )
+                    .order((leads::created_at.desc(), leads::seq.desc()))
+                    .select(leads::seq)
+                    .load::<Option<i32>>(conn)?
+                    .into_iter()
+                    .flatten()
+                    .map(i64::from)
+                    .collect();
+                newest.complete = true;
+            }
+            Read::Many => {
+                let wanted = skip.saturating_add(take) - newest.order.len();
+                let mut walk = leads::table
+                    .filter(leads::deleted_at.is_null())
+                    .filter(matches::leadlight_matched(sql::<
+                        diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
+                    >(
+                        "leads.seq"
+                    )))
+                    .into_boxed();
+                if let Some((at, seq)) = newest.last {
+                    walk = walk.filter(
+                        sql::<Bool>("(leads.created_at, leads.seq) < (")
+                            .bind::<BigInt, _>(at)
+                            .sql(", ")
+                            .bind::<BigInt, _>(seq)
+                            .sql(")"),
+                    );
+                }
+                let more: Vec<(Option<i32>, Timestamp)> = walk
+                    .order((leads::created_at.desc(), leads::seq.desc()))
+                    .select((leads::seq, leads::created_at))
+                    .limit(i64::try_from(wanted).unwrap_or(i64::MAX))
+                    .load(conn)?;
+                newest.complete = more.len() < wanted;
+                for (seq, at) in more {
+                    let seq = i64::from(seq.unwrap_or_default());
+                    newest.order.push(seq);
+                    newest.last = Some((at.millis(), seq));
+                }
+            }
+            Read::Not => return Err(CoreError::internal("a page by date without matches")),
+        }
+    }
     let page: Vec<i32> = match f.order {
-        SortOrder::Desc => order
+        SortOrder::Desc => newest
+            .order
             .iter()
             .skip(skip)
             .take(take)
             .copied()
             .collect::<Vec<_>>(),
-        SortOrder::Asc => order.iter().rev().skip(skip).take(take).copied().collect(),
+        SortOrder::Asc => newest
+            .order
+            .iter()
+            .rev()
+            .skip(skip)
+            .take(take)
+            .copied()
+            .collect(),
     }
     .into_iter()
     .filter_map(|seq| i32::try_from(seq).ok())
     .collect();
+    drop(newest);
     let mut rows: Vec<(Option<i32>, LeadRow)> = leads::table
         .filter(leads::seq.eq_any(&page))
         .select((leads::seq, LeadRow::as_select()))
