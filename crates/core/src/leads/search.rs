@@ -95,6 +95,11 @@ struct Filters {
     /// reading them through the index over both and sorting beats walking
     /// the sort's index past everyone else's.
     few: bool,
+    /// A search's many matches are counted by walking their owner's leads
+    /// (an Agent's own, or an owner filter), testing each, rather than by
+    /// looking each match up: chosen when the owner has at most
+    /// `OWNER_WALK_PER_MATCH` times as many leads as the search matches.
+    owner_walk: bool,
     nothing_matches: bool,
     statuses: Vec<LeadStatus>,
     source: Option<LeadSource>,
@@ -121,6 +126,9 @@ enum Read {
     /// and sort them: far faster for a common surname, slower for a few.
     Many,
 }
+
+/// See `Filters::owner_walk`.
+const OWNER_WALK_PER_MATCH: i64 = 10;
 
 /// The longest search accepted.
 const SEARCH_MAX_CHARS: usize = 200;
@@ -266,6 +274,7 @@ fn parse(conn: &mut SqliteConnection, actor: &Actor, query: &LeadQuery) -> CoreR
         fts,
         read: Read::Not,
         few: false,
+        owner_walk: false,
         statuses,
         source,
         tag,
@@ -369,7 +378,7 @@ fn filtered(f: &Filters, shape: Shape) -> Query<'_> {
     // from a search's matches (looking each one up: an Agent's count of a
     // common surname took 31 ms at 1 M leads that way).
     let by_status_or_source = !f.statuses.is_empty() || f.source.is_some();
-    let by_owner = f.scope.is_some() || f.owner.is_some();
+    let by_owner = f.owner_walk;
     let mut query: Query<'_> = leads::table
         .filter(leads::deleted_at.is_null())
         .into_boxed();
@@ -536,6 +545,12 @@ fn read_matches(
         // Sorted by pipeline status, there is no index to walk.
         Read::Not
     };
+    if matches!(f.read, Read::Many) && (f.scope.is_some() || f.owner.is_some()) {
+        // A walk tests an index entry in ~0.09 us; a lookup reads a table
+        // page, ~1 us at a million leads.
+        let theirs: i64 = summary_counts(f).load::<i64>(conn)?.into_iter().sum();
+        f.owner_walk = theirs <= matched.len() as i64 * OWNER_WALK_PER_MATCH;
+    }
     Ok(Some(matched))
 }
 
@@ -608,7 +623,12 @@ fn page_by_date(
                 newest.complete = true;
             }
             Read::Many => {
-                let wanted = skip.saturating_add(take) - newest.order.len();
+                // No further than the last match: past it the walk would
+                // test every older lead to find none.
+                let wanted = skip.saturating_add(take).min(matched.len()) - newest.order.len();
+                if newest.order.is_empty() {
+                    newest.order.reserve_exact(matched.len());
+                }
                 let mut walk = leads::table
                     .filter(leads::deleted_at.is_null())
                     .filter(matches::leadlight_matched(sql::<
@@ -626,17 +646,16 @@ fn page_by_date(
                             .sql(")"),
                     );
                 }
-                let more: Vec<(Option<i32>, Timestamp)> = walk
+                let more: Vec<(i64, Timestamp)> = walk
                     .order((leads::created_at.desc(), leads::seq.desc()))
-                    .select((leads::seq, leads::created_at))
+                    .select((sql::<BigInt>("leads.seq"), leads::created_at))
                     .limit(i64::try_from(wanted).unwrap_or(i64::MAX))
                     .load(conn)?;
-                newest.complete = more.len() < wanted;
                 for (seq, at) in more {
-                    let seq = i64::from(seq.unwrap_or_default());
                     newest.order.push(seq);
                     newest.last = Some((at.millis(), seq));
                 }
+                newest.complete = newest.order.len() >= matched.len();
             }
             Read::Not => return Err(CoreError::internal("a page by date without matches")),
         }

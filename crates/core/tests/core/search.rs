@@ -490,6 +490,13 @@ fn a_search_matching_thousands_pages_and_counts_like_a_small_one() {
     )
     .unwrap();
     assert_eq!(ads.total, live);
+    let plan = leads::explain(&db.store, &agent, plain("smith"))
+        .unwrap()
+        .join("\n");
+    assert!(
+        !plan.contains("leads_fts") && plan.matches("leads_owner_created").count() == 2,
+        "an Agent's many matches: page and count walk their own leads:\n{plan}"
+    );
     let mine = leads::list(&db.store, &agent, plain("smith")).unwrap();
     let expected = (0..1_150)
         .filter(|n| n % 3 == 0)
