@@ -728,7 +728,10 @@ struct PlanRow {
 }
 
 /// SQLite's plan for the page and the total of `query`: one line per step
-/// ("SEARCH leads USING INDEX ..."). For tests and the benchmark harness.
+/// ("SEARCH leads USING INDEX ..."). For tests and the benchmark harness. A
+/// search's page by date, with nothing else filtering, is read from the
+/// matches' kept order (`page_by_date`); the plan shown is then that of the
+/// walk that builds it.
 pub fn explain(store: &Store, actor: &Actor, query: LeadQuery) -> CoreResult<Vec<String>> {
     store.read(|conn| {
         let mut f = parse(conn, actor, &query)?;
