@@ -175,9 +175,14 @@ fn run(args: Args) -> Result<(), String> {
     // SQLite connections per call: threads past that only queue on the
     // pool's lock (under 32 concurrent reads, a third of the CPU went to
     // threads waking and sleeping). Extra calls wait in tokio's queue instead.
+    // Nor more than two per core, four at least (a long export or import
+    // holds one): on 2 cores, 4 threads instead of 8 took GET /api/leads/{id}
+    // from 22-23k to 25-29k req/s and 50 varied searches' p99 from 24-30 to
+    // 18-21 ms under wrk (runs taken by turns).
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .max_blocking_threads(leadlight_core::Store::CONNECTIONS)
+        .max_blocking_threads((2 * cores).clamp(4, leadlight_core::Store::CONNECTIONS))
         .build()
         .map_err(|e| e.to_string())?;
     runtime.block_on(async move {
