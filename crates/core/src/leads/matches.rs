@@ -16,6 +16,9 @@
 //! from each, so every committed insert, change or delete of an indexed lead
 //! rewrites it (a test pins this). A write by another process is seen the
 //! same way.
+//!
+//! With the matches goes their order newest first, as far as pages by date
+//! have read it (`Newest`), so a repeated search reads only its page's leads.
 
 use super::search::WALK_ABOVE;
 use crate::error::CoreResult;
@@ -109,8 +112,8 @@ impl Matches {
         })
     }
 
-    /// What remembering this costs, in bytes (its order counted as if
-    /// made: a few matches only).
+    /// What remembering this costs, in bytes (its order newest first
+    /// counted as if read whole).
     fn bytes(&self) -> usize {
         (self.seqs.len() * 2 + self.bits.len()) * 8
     }
