@@ -390,21 +390,11 @@ fn filtered(f: &Filters, shape: Shape) -> Query<'_> {
             // A function, unlike the index, cannot drive the query: each
             // lead the walk reaches is tested.
             Read::Many if matches!(shape, Shape::Page) || by_status_or_source || by_owner => {
-                // `seq` read as 64 bits (the schema says 32): the test sees
-                // the rowid SQLite has.
-                query = query.filter(matches::leadlight_matched(sql::<
-                    diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
-                >("leads.seq")));
+                query = query.filter(tested_against_matches());
             }
-            // Looked up one by one: the list bound as one JSON array keeps
-            // the statement the same for every search (one placeholder per
-            // match made SQLite prepare a new one each time).
+            // Looked up one by one.
             Read::Few(listed) => {
-                query = query.filter(
-                    sql::<Bool>("leads.seq IN (SELECT value FROM json_each(")
-                        .bind::<Text, _>(listed.clone())
-                        .sql("))"),
-                );
+                query = query.filter(seq_listed(listed));
             }
             _ => {
                 query = query.filter(
@@ -477,6 +467,29 @@ fn filtered(f: &Filters, shape: Shape) -> Query<'_> {
         query = query.filter(leads::created_at.lt(before));
     }
     query
+}
+
+/// A condition on leads, boxed so the plans below can share it.
+type LeadTest = Box<dyn BoxableExpression<leads::table, Sqlite, SqlType = Bool>>;
+
+/// Each lead tested against the search's matches in memory (installed by
+/// `matches::testing`); `seq` read as 64 bits (the schema says 32), so the
+/// test sees the rowid SQLite has.
+fn tested_against_matches() -> LeadTest {
+    Box::new(matches::leadlight_matched(sql::<
+        diesel::sql_types::Nullable<BigInt>,
+    >("leads.seq")))
+}
+
+/// The leads whose `seq` is in `listed`, a JSON array: one placeholder, so
+/// the statement is the same for every search (one per match made SQLite
+/// prepare a new one each time).
+fn seq_listed(listed: &str) -> LeadTest {
+    Box::new(
+        sql::<Bool>("leads.seq IN (SELECT value FROM json_each(")
+            .bind::<Text, _>(listed.to_owned())
+            .sql("))"),
+    )
 }
 
 /// Pipeline order, not alphabetical.
@@ -608,11 +621,7 @@ fn page_by_date(
             Read::Few(listed) => {
                 newest.order = leads::table
                     .filter(leads::deleted_at.is_null())
-                    .filter(
-                        sql::<Bool>("leads.seq IN (SELECT value FROM json_each(")
-                            .bind::<Text, _>(listed.clone())
-                            .sql("))"),
-                    )
+                    .filter(seq_listed(listed))
                     .order((leads::created_at.desc(), leads::seq.desc()))
                     .select(leads::seq)
                     .load::<Option<i32>>(conn)?
@@ -631,11 +640,7 @@ fn page_by_date(
                 }
                 let mut walk = leads::table
                     .filter(leads::deleted_at.is_null())
-                    .filter(matches::leadlight_matched(sql::<
-                        diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
-                    >(
-                        "leads.seq"
-                    )))
+                    .filter(tested_against_matches())
                     .into_boxed();
                 if let Some((at, seq)) = newest.last {
                     walk = walk.filter(

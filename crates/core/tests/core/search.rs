@@ -27,6 +27,11 @@ fn add(
     .unwrap();
 }
 
+/// A lead with a name and a source only.
+fn add_named(db: &TestDb, actor: &Actor, name: &str, source: &str) {
+    add(db, actor, name, None, None, None, source);
+}
+
 fn names(db: &TestDb, query: LeadQuery) -> Vec<String> {
     leads::list(&db.store, &db.admin, query)
         .unwrap()
@@ -437,17 +442,9 @@ fn a_search_matching_thousands_pages_and_counts_like_a_small_one() {
     for n in 0..1_150 {
         db.advance_minutes(1);
         let owner = if n % 3 == 0 { &agent } else { &db.admin };
-        add(
-            &db,
-            owner,
-            &format!("Pat Smith {n}"),
-            None,
-            None,
-            None,
-            "ad",
-        );
+        add_named(&db, owner, &format!("Pat Smith {n}"), "ad");
     }
-    add(&db, &db.admin, "Someone Else", None, None, None, "ad");
+    add_named(&db, &db.admin, "Someone Else", "ad");
     let doomed = leads::list(
         &db.store,
         &db.admin,
@@ -527,15 +524,7 @@ fn a_remembered_search_follows_every_change_to_the_leads() {
     let db = TestDb::new();
     for n in 0..1_100 {
         db.advance_minutes(1);
-        add(
-            &db,
-            &db.admin,
-            &format!("Pat Smith {n}"),
-            None,
-            None,
-            None,
-            "ad",
-        );
+        add_named(&db, &db.admin, &format!("Pat Smith {n}"), "ad");
     }
     let smith = || {
         let page = leads::list(&db.store, &db.admin, plain("smith")).unwrap();
@@ -547,7 +536,7 @@ fn a_remembered_search_follows_every_change_to_the_leads() {
     assert_eq!(smith(), (total, first), "asked again, unchanged");
 
     db.advance_minutes(1);
-    add(&db, &db.admin, "Ann Smith", None, None, None, "website");
+    add_named(&db, &db.admin, "Ann Smith", "website");
     let (total, names) = smith();
     assert_eq!(
         (total, names[0].as_str()),
@@ -621,15 +610,7 @@ fn a_searchs_pages_list_what_its_export_lists() {
             db.advance_minutes(1);
         }
         let owner = if n % 4 == 1 { &agent } else { &db.admin };
-        add(
-            &db,
-            owner,
-            &format!("Pat Smith {n}"),
-            None,
-            None,
-            None,
-            sources[n % 4],
-        );
+        add_named(&db, owner, &format!("Pat Smith {n}"), sources[n % 4]);
     }
     // Renamed later: the update order differs from the creation order.
     let renamed = leads::list(
@@ -898,4 +879,37 @@ fn a_search_longer_than_a_search_box_is_refused() {
     };
     assert_eq!(crate::helpers::fields(at_most("é".repeat(201))), ["q"]);
     assert_eq!(at_most("é".repeat(200)).unwrap().total, 0);
+}
+
+/// An owner's search of many matches walks the owner's leads only while
+/// they are few beside the matches (at most ten times as many); an owner
+/// with far more leads has each match looked up instead. Both count right.
+#[test]
+fn an_owners_search_walks_their_leads_only_when_that_is_the_shorter_way() {
+    let db = TestDb::new();
+    let mut file = String::from("name\n");
+    for n in 0..11_000 {
+        file += &format!("Other Person {n}\n");
+    }
+    for n in 0..1_001 {
+        file += &format!("Pat Smith {n}\n");
+    }
+    db.import(&file).unwrap();
+    let query = |owner: &str| LeadQuery {
+        owner: Some(owner.into()),
+        ..plain("smith")
+    };
+    let owner = ["me", "unassigned"]
+        .into_iter()
+        .find(|o| leads::list(&db.store, &db.admin, query(o)).unwrap().total > 0)
+        .expect("the import's leads have an owner or none");
+    let mine = leads::list(&db.store, &db.admin, query(owner)).unwrap();
+    assert_eq!(mine.total, 1_001);
+    let plan = leads::explain(&db.store, &db.admin, query(owner))
+        .unwrap()
+        .join("\n");
+    assert!(
+        plan.contains("leads_fts"),
+        "12,001 leads against 1,001 matches: the matches are looked up:\n{plan}"
+    );
 }
