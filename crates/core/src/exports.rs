@@ -118,28 +118,29 @@ pub fn leads_csv(
     let mut rows = 0u64;
     store.read(|conn| {
         let cx = context(conn, actor)?;
-        let total = crate::leads::for_each_match(conn, actor, query, |lead, tags, total| {
-            writer
-                .write_record([
-                    lead.name.as_str(),
-                    lead.email.as_deref().unwrap_or(""),
-                    lead.phone.as_deref().unwrap_or(""),
-                    lead.company.as_deref().unwrap_or(""),
-                    lead.source.as_str(),
-                    lead.status.as_str(),
-                    tags.as_deref().unwrap_or(""),
-                    &cx.owner(&lead),
-                    &cx.text(Some(lead.created_at)),
-                    &cx.text(Some(lead.updated_at)),
-                    &cx.text(lead.converted_at),
-                    &cx.text(lead.lost_at),
-                    &lead.id.to_string(),
-                ])
-                .map_err(io)?;
-            rows += 1;
-            report(progress, rows, total, false);
-            Ok(())
-        })?;
+        let total =
+            crate::leads::for_each_match(conn, store.path(), actor, query, |lead, tags, total| {
+                writer
+                    .write_record([
+                        lead.name.as_str(),
+                        lead.email.as_deref().unwrap_or(""),
+                        lead.phone.as_deref().unwrap_or(""),
+                        lead.company.as_deref().unwrap_or(""),
+                        lead.source.as_str(),
+                        lead.status.as_str(),
+                        tags.as_deref().unwrap_or(""),
+                        &cx.owner(&lead),
+                        &cx.text(Some(lead.created_at)),
+                        &cx.text(Some(lead.updated_at)),
+                        &cx.text(lead.converted_at),
+                        &cx.text(lead.lost_at),
+                        &lead.id.to_string(),
+                    ])
+                    .map_err(io)?;
+                rows += 1;
+                report(progress, rows, total, false);
+                Ok(())
+            })?;
         report(progress, rows, total, true);
         Ok(())
     })?;
@@ -204,39 +205,40 @@ pub fn leads_xlsx(
     let mut rows = 0u64;
     store.read(|conn| {
         let cx = context(conn, actor)?;
-        let total = crate::leads::for_each_match(conn, actor, query, |lead, tags, total| {
-            let row = rows as u32 + 1;
-            let text = |sheet: &mut Worksheet, col: u16, value: &str| -> CoreResult<()> {
-                if !value.is_empty() {
-                    sheet.write_string(row, col, value).map_err(xlsx)?;
+        let total =
+            crate::leads::for_each_match(conn, store.path(), actor, query, |lead, tags, total| {
+                let row = rows as u32 + 1;
+                let text = |sheet: &mut Worksheet, col: u16, value: &str| -> CoreResult<()> {
+                    if !value.is_empty() {
+                        sheet.write_string(row, col, value).map_err(xlsx)?;
+                    }
+                    Ok(())
+                };
+                text(sheet, 0, &lead.name)?;
+                text(sheet, 1, lead.email.as_deref().unwrap_or(""))?;
+                text(sheet, 2, lead.phone.as_deref().unwrap_or(""))?;
+                text(sheet, 3, lead.company.as_deref().unwrap_or(""))?;
+                text(sheet, 4, lead.source.as_str())?;
+                text(sheet, 5, lead.status.as_str())?;
+                text(sheet, 6, tags.as_deref().unwrap_or(""))?;
+                text(sheet, 7, &cx.owner(&lead))?;
+                for (col, time) in [
+                    (8, Some(lead.created_at)),
+                    (9, Some(lead.updated_at)),
+                    (10, lead.converted_at),
+                    (11, lead.lost_at),
+                ] {
+                    if let Some(time) = time {
+                        sheet
+                            .write_datetime_with_format(row, col, cx.naive(time), &dates)
+                            .map_err(xlsx)?;
+                    }
                 }
+                text(sheet, 12, &lead.id.to_string())?;
+                rows += 1;
+                report(progress, rows, total, false);
                 Ok(())
-            };
-            text(sheet, 0, &lead.name)?;
-            text(sheet, 1, lead.email.as_deref().unwrap_or(""))?;
-            text(sheet, 2, lead.phone.as_deref().unwrap_or(""))?;
-            text(sheet, 3, lead.company.as_deref().unwrap_or(""))?;
-            text(sheet, 4, lead.source.as_str())?;
-            text(sheet, 5, lead.status.as_str())?;
-            text(sheet, 6, tags.as_deref().unwrap_or(""))?;
-            text(sheet, 7, &cx.owner(&lead))?;
-            for (col, time) in [
-                (8, Some(lead.created_at)),
-                (9, Some(lead.updated_at)),
-                (10, lead.converted_at),
-                (11, lead.lost_at),
-            ] {
-                if let Some(time) = time {
-                    sheet
-                        .write_datetime_with_format(row, col, cx.naive(time), &dates)
-                        .map_err(xlsx)?;
-                }
-            }
-            text(sheet, 12, &lead.id.to_string())?;
-            rows += 1;
-            report(progress, rows, total, false);
-            Ok(())
-        })?;
+            })?;
         report(progress, rows, total, true);
         Ok(())
     })?;

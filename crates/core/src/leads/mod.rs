@@ -4,6 +4,7 @@
 
 pub(crate) mod access;
 pub(crate) mod matches;
+mod readahead;
 mod search;
 
 pub(crate) use search::for_each_match;

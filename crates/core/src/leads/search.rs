@@ -1,6 +1,7 @@
 //! Finding leads: full-text search (FTS5, kept in step by triggers), filters,
 //! sorting and pagination with a total, in one read snapshot.
 
+use super::readahead::{self, Readahead};
 use super::{Lead, LeadRow, LeadSource, LeadStatus, hydrate, matches};
 use crate::Store;
 use crate::actor::Actor;
@@ -16,6 +17,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer, Text};
 use diesel::sqlite::Sqlite;
 use serde::Deserialize;
+use std::path::Path;
 
 text_enum!(
     /// The columns a lead list sorts by.
@@ -694,6 +696,10 @@ fn page_by_date(
     Ok(rows.into_iter().map(|(_, row)| row).collect())
 }
 
+/// From this many leads an export reads the table ahead (a fiftieth of a
+/// million: a few hundred milliseconds of disk reads when not cached).
+const READ_AHEAD_FROM: i64 = 20_000;
+
 /// A lead's live tags, comma separated, as one column.
 const TAGS_SQL: &str = "(SELECT group_concat(tag, ', ') FROM (SELECT tag FROM lead_tags \
      WHERE lead_tags.lead_id = leads.id AND lead_tags.deleted_at IS NULL ORDER BY tag))";
@@ -701,8 +707,12 @@ const TAGS_SQL: &str = "(SELECT group_concat(tag, ', ') FROM (SELECT tag FROM le
 /// Visit every lead matching `query` (its page and limit ignored) in its sort
 /// order, one row at a time from a single statement: memory stays flat however
 /// many leads match. `visit` gets the row, its tags and the total.
+///
+/// Above `READ_AHEAD_FROM` leads, threads read the table ahead of it (see
+/// `readahead`): `database` is the file's path, for their connections.
 pub(crate) fn for_each_match(
     conn: &mut SqliteConnection,
+    database: &Path,
     actor: &Actor,
     query: &LeadQuery,
     mut visit: impl FnMut(LeadRow, Option<String>, i64) -> CoreResult<()>,
@@ -713,6 +723,14 @@ pub(crate) fn for_each_match(
     }
     let total = total(conn, &f)?;
     f.few = few(&f, total);
+    // Stopped when it is dropped, at the end of the walk.
+    let _readahead = (total >= READ_AHEAD_FROM).then(|| {
+        let from = match (f.sort, f.order) {
+            (LeadSort::CreatedAt, SortOrder::Asc) => readahead::Start::Oldest,
+            _ => readahead::Start::Newest,
+        };
+        Readahead::start(database, from)
+    });
     let rows = sorted(filtered(&f, Shape::Page), &f)
         .select((
             LeadRow::as_select(),
