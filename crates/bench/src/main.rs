@@ -373,35 +373,35 @@ fn reads(
         });
         Ok((took, rows?))
     };
+    // A line for one export, with the peak memory since the last reset.
+    let export_line = |operation: String, took: f64, target: &str, limit_s: f64| {
+        let mut line = Line::once(&operation, took, target, limit_s);
+        line.peak_rss_mb = peak_rss_mb();
+        line
+    };
     let evicted = page_cache::evict(file)?;
     let (csv_s, rows) = export_csv()?;
-    let mut line = Line::once(
-        &format!(
-            "export {rows} leads to CSV, file {}",
-            if evicted {
-                "not in memory"
-            } else {
-                "in memory"
-            }
-        ),
+    let memory = if evicted {
+        "not in memory"
+    } else {
+        "in memory"
+    };
+    lines.push(export_line(
+        format!("export {rows} leads to CSV, file {memory}"),
         csv_s,
         "< 5 s, < 300 MB",
         5.0,
-    );
-    line.peak_rss_mb = peak_rss_mb();
-    lines.push(line);
+    ));
     if evicted {
         // As before for what follows (the server's lines read this file).
         page_cache::fill(file)?;
         let (csv_s, rows) = export_csv()?;
-        let mut line = Line::once(
-            &format!("export {rows} leads to CSV, file in memory"),
+        lines.push(export_line(
+            format!("export {rows} leads to CSV, file in memory"),
             csv_s,
             "< 5 s, < 300 MB",
             5.0,
-        );
-        line.peak_rss_mb = peak_rss_mb();
-        lines.push(line);
+        ));
     }
     reset_peak_rss();
     let xlsx_path = scratch.join("leads.xlsx");
@@ -415,14 +415,12 @@ fn reads(
         )
     });
     done.map_err(core_err)?;
-    let mut line = Line::once(
-        &format!("export {rows} leads to XLSX"),
+    lines.push(export_line(
+        format!("export {rows} leads to XLSX"),
         xlsx_s,
         "< 30 s, < 300 MB",
         30.0,
-    );
-    line.peak_rss_mb = peak_rss_mb();
-    lines.push(line);
+    ));
     Ok(())
 }
 

@@ -449,3 +449,19 @@ pub fn change_password(store: &Store, actor: &Actor, current: &str, new: &str) -
 pub fn needs_first_account(store: &Store) -> CoreResult<bool> {
     store.read(|conn| Ok(users::table.count().get_result::<i64>(conn)? == 0))
 }
+
+/// For the core's own unit tests: register the first account of `store`
+/// (so its Admin) and act as it.
+#[cfg(test)]
+pub(crate) fn first_admin(store: &Store) -> crate::Actor {
+    let user = register(
+        store,
+        Registration {
+            name: "Ada Admin".into(),
+            email: "ada@example.com".into(),
+            password: "correct horse battery".into(),
+        },
+    )
+    .expect("the first account registers");
+    crate::Actor::new(user.id, user.role)
+}

@@ -329,9 +329,9 @@ impl Entry {
 #[cfg(test)]
 mod tests {
     use super::{Matches, WALK_ABOVE};
-    use crate::accounts::{self, Registration};
+    use crate::accounts;
     use crate::leads::{self, NewLead};
-    use crate::{Actor, Store, StoreOptions};
+    use crate::{Store, StoreOptions};
     use std::sync::Arc;
 
     /// A search asked again reads nothing while the index is unchanged, and
@@ -350,16 +350,7 @@ mod tests {
             },
         )
         .unwrap();
-        let user = accounts::register(
-            &store,
-            Registration {
-                name: "Ada Admin".into(),
-                email: "ada@example.com".into(),
-                password: "correct horse battery".into(),
-            },
-        )
-        .unwrap();
-        let admin = Actor::new(user.id, user.role);
+        let admin = accounts::first_admin(&store);
         let add = |name: &str| {
             let lead = NewLead {
                 name: name.into(),

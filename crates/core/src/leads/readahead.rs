@@ -240,9 +240,9 @@ impl Job {
 #[cfg(test)]
 mod tests {
     use super::{Readahead, Start};
-    use crate::accounts::{self, Registration};
+    use crate::Store;
+    use crate::accounts;
     use crate::leads::{self, NewLead};
-    use crate::{Actor, Store};
 
     /// The readers cover the whole table from either end, each lead once
     /// (chunks of 10 over 103 leads: the last chunk is partial), and the
@@ -251,16 +251,7 @@ mod tests {
     fn every_lead_and_tag_is_read_once_from_either_end() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path().join("r.sqlite3")).unwrap();
-        let user = accounts::register(
-            &store,
-            Registration {
-                name: "Ada Admin".into(),
-                email: "ada@example.com".into(),
-                password: "correct horse battery".into(),
-            },
-        )
-        .unwrap();
-        let admin = Actor::new(user.id, user.role);
+        let admin = accounts::first_admin(&store);
         for i in 0..103 {
             let lead = NewLead {
                 name: format!("Lead {i}"),
