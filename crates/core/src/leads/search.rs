@@ -700,6 +700,20 @@ fn page_by_date(
 /// million: a few hundred milliseconds of disk reads when not cached).
 const READ_AHEAD_FROM: i64 = 20_000;
 
+/// ... and when at least this fraction (one in 8) of all leads: a table page
+/// holds ~17 leads, so an eighth of them spread over the table touches ~90%
+/// of its pages.
+const READ_AHEAD_SHARE: i64 = 8;
+
+/// How many live leads there are, from the summary totals.
+fn every_lead(conn: &mut SqliteConnection) -> CoreResult<i64> {
+    Ok(lead_totals::table
+        .select(lead_totals::n)
+        .load::<i64>(conn)?
+        .into_iter()
+        .sum())
+}
+
 /// A lead's live tags, comma separated, as one column.
 const TAGS_SQL: &str = "(SELECT group_concat(tag, ', ') FROM (SELECT tag FROM lead_tags \
      WHERE lead_tags.lead_id = leads.id AND lead_tags.deleted_at IS NULL ORDER BY tag))";
@@ -723,8 +737,11 @@ pub(crate) fn for_each_match(
     }
     let total = total(conn, &f)?;
     f.few = few(&f, total);
-    // Stopped when it is dropped, at the end of the walk.
-    let _readahead = (total >= READ_AHEAD_FROM).then(|| {
+    // Stopped when it is dropped, at the end of the walk. The readers read
+    // the whole table: worth it when the export visits most of its pages.
+    let _readahead = (total >= READ_AHEAD_FROM
+        && total.saturating_mul(READ_AHEAD_SHARE) >= every_lead(conn)?)
+    .then(|| {
         let from = match (f.sort, f.order) {
             (LeadSort::CreatedAt, SortOrder::Asc) => readahead::Start::Oldest,
             _ => readahead::Start::Newest,
