@@ -1,6 +1,14 @@
 //! Parsers for the values users type. Each returns the cleaned value or a
 //! message for the field; services collect them into one validation error.
 
+/// A text of at most `max` characters (not bytes: "é" is one).
+pub(crate) fn at_most(value: &str, max: usize) -> Result<(), String> {
+    if value.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    Ok(())
+}
+
 /// A required single-line text: trimmed, inner runs of white space folded,
 /// not empty, at most `max` characters.
 pub(crate) fn required_text(value: &str, max: usize) -> Result<String, String> {
@@ -9,9 +17,7 @@ pub(crate) fn required_text(value: &str, max: usize) -> Result<String, String> {
     if folded.is_empty() {
         return Err("is required".into());
     }
-    if folded.chars().count() > max {
-        return Err(format!("must be at most {max} characters"));
-    }
+    at_most(&folded, max)?;
     Ok(folded)
 }
 
@@ -23,8 +29,7 @@ pub(crate) fn optional_text(value: Option<&str>, max: usize) -> Result<Option<St
     match value.map(fold_spaces) {
         None => Ok(None),
         Some(v) if v.is_empty() => Ok(None),
-        Some(v) if v.chars().count() > max => Err(format!("must be at most {max} characters")),
-        Some(v) => Ok(Some(v)),
+        Some(v) => at_most(&v, max).map(|()| Some(v)),
     }
 }
 
@@ -35,9 +40,7 @@ pub(crate) fn required_body(value: &str, max: usize) -> Result<String, String> {
     if trimmed.is_empty() {
         return Err("is required".into());
     }
-    if trimmed.chars().count() > max {
-        return Err(format!("must be at most {max} characters"));
-    }
+    at_most(trimmed, max)?;
     Ok(trimmed.to_owned())
 }
 

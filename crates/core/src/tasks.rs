@@ -184,12 +184,10 @@ pub fn create(store: &Store, actor: &Actor, input: NewTask) -> CoreResult<Task> 
     let mut problems = Problems::new();
     let title = problems.check("title", fields::required_text(&input.title, TITLE_MAX));
     let description = input.description.as_deref().unwrap_or("").trim().to_owned();
-    if description.chars().count() > DESCRIPTION_MAX {
-        problems.add(
-            "description",
-            format!("must be at most {DESCRIPTION_MAX} characters"),
-        );
-    }
+    problems.check(
+        "description",
+        fields::at_most(&description, DESCRIPTION_MAX),
+    );
     let due_at = optional_due(&mut problems, input.due_at.as_deref());
     problems.finish()?;
     let Some(title) = title else {
@@ -281,14 +279,8 @@ pub fn update(store: &Store, actor: &Actor, id: TaskId, patch: TaskPatch) -> Cor
         .as_deref()
         .and_then(|t| problems.check("title", fields::required_text(t, TITLE_MAX)));
     let description = patch.description.as_deref().map(|d| d.trim().to_owned());
-    if description
-        .as_ref()
-        .is_some_and(|d| d.chars().count() > DESCRIPTION_MAX)
-    {
-        problems.add(
-            "description",
-            format!("must be at most {DESCRIPTION_MAX} characters"),
-        );
+    if let Some(d) = &description {
+        problems.check("description", fields::at_most(d, DESCRIPTION_MAX));
     }
     let due_at = patch
         .due_at

@@ -266,9 +266,10 @@ mod tests {
 
     /// The readers cover the whole table from either end, each lead once
     /// (chunks of 10 over 103 leads: the last chunk is partial), and the
-    /// tags beside it.
+    /// tags beside it; and one export at a time reads ahead. (One test: the
+    /// slot is the process's, so two tests could take it from each other.)
     #[test]
-    fn every_lead_and_tag_is_read_once_from_either_end() {
+    fn every_lead_and_tag_is_read_once_by_one_export_at_a_time() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path().join("r.sqlite3")).unwrap();
         let admin = accounts::first_admin(&store);
@@ -292,5 +293,17 @@ mod tests {
             }
             assert_eq!(read.finish(), 103 + 105, "{from:?}: 103 leads, 105 tags");
         }
+        let start = || Readahead::with_chunk(store.path(), Start::Newest, 10);
+        let first = start();
+        let second = start();
+        assert!(!first.threads.is_empty(), "the first export reads ahead");
+        assert!(second.threads.is_empty(), "not a second meanwhile");
+        drop(second);
+        assert!(start().threads.is_empty(), "the second's end frees nothing");
+        drop(first);
+        assert!(
+            !start().threads.is_empty(),
+            "the first's end frees the slot"
+        );
     }
 }

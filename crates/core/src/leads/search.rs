@@ -260,14 +260,8 @@ fn parse(conn: &mut SqliteConnection, actor: &Actor, query: &LeadQuery) -> CoreR
     page.check(&mut problems);
     let text = blank(&query.q);
     // What a search box holds; a search is remembered by its text.
-    if text
-        .as_ref()
-        .is_some_and(|t| t.chars().count() > SEARCH_MAX_CHARS)
-    {
-        problems.add(
-            "q",
-            format!("must be at most {SEARCH_MAX_CHARS} characters"),
-        );
+    if let Some(t) = &text {
+        problems.check("q", crate::fields::at_most(t, SEARCH_MAX_CHARS));
     }
     problems.finish()?;
     let fts = text.as_deref().and_then(match_expression);

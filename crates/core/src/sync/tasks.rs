@@ -56,15 +56,8 @@ fn title(text: &str) -> CoreResult<String> {
 
 fn description(text: &str) -> CoreResult<String> {
     let text = text.trim().to_owned();
-    if text.chars().count() > crate::tasks::DESCRIPTION_MAX {
-        return Err(CoreError::invalid(
-            "description",
-            format!(
-                "must be at most {} characters",
-                crate::tasks::DESCRIPTION_MAX
-            ),
-        ));
-    }
+    crate::fields::at_most(&text, crate::tasks::DESCRIPTION_MAX)
+        .map_err(|message| CoreError::invalid("description", message))?;
     Ok(text)
 }
 

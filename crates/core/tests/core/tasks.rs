@@ -104,6 +104,41 @@ fn bad_tasks_name_their_fields_and_write_nothing() {
     assert_eq!(db.snapshot(), before);
 }
 
+/// A description holds 10,000 characters (not bytes): one more is refused
+/// naming it, on create and on update, and nothing is written.
+#[test]
+fn a_description_too_long_is_refused_on_create_and_update() {
+    let db = TestDb::new();
+    let long = |n: usize| Some("é".repeat(n));
+    let fits = tasks::create(
+        &db.store,
+        &db.admin,
+        NewTask {
+            description: long(10_000),
+            ..task("Call back", None)
+        },
+    )
+    .unwrap();
+    let before = db.snapshot();
+    let over = NewTask {
+        description: long(10_001),
+        ..task("Call back", None)
+    };
+    assert_eq!(
+        fields(tasks::create(&db.store, &db.admin, over)),
+        vec!["description"]
+    );
+    let patch = TaskPatch {
+        description: long(10_001),
+        ..TaskPatch::default()
+    };
+    assert_eq!(
+        fields(tasks::update(&db.store, &db.admin, fits.id, patch)),
+        vec!["description"]
+    );
+    assert_eq!(db.snapshot(), before);
+}
+
 #[test]
 fn lists_page_and_filter_and_overdue_shows_what_is_late() {
     let db = TestDb::new();
