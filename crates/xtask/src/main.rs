@@ -325,6 +325,8 @@ fn bench_smoke() -> Result<(), String> {
 /// under `wrk` (Debian's).
 fn bench(args: &[String]) -> Result<(), String> {
     ensure_packages(&["wrk"])?;
+    // The server embeds ui/dist: on a fresh clone it does not exist yet.
+    build_ui()?;
     step(
         "release server",
         "cargo",
