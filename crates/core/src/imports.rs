@@ -428,7 +428,7 @@ pub fn import(
         let mut first_line_by_email: HashMap<String, u64> = HashMap::new();
         let mut first_line_by_phone: HashMap<String, u64> = HashMap::new();
         let (mut created, mut duplicates, mut rejected) = (0u64, 0u64, 0u64);
-        let mut to_write: Vec<(Valid, NewLeadRow)> = Vec::new();
+        let mut to_write: Vec<(Valid, NewLeadRow)> = Vec::with_capacity(checked.len());
         let known = Known::look_up(conn, &checked)?;
         for row in checked {
             let row = match row {
@@ -606,7 +606,7 @@ impl Known {
             ))
             .into_boxed::<diesel::sqlite::Sqlite>();
             for value in chunk {
-                query = query.bind::<diesel::sql_types::Text, _>(value.clone());
+                query = query.bind::<diesel::sql_types::Text, _>(value.as_str());
             }
             for row in query.load::<KnownRow>(conn)? {
                 let id = LeadId::parse(&row.id).map_err(CoreError::internal)?;

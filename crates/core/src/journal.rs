@@ -216,9 +216,9 @@ pub(crate) fn record_many(conn: &mut SqliteConnection, entries: &[Entry]) -> Cor
             };
             query = query
                 .bind::<Text, _>(entry.entity.as_str())
-                .bind::<Text, _>(entry.entity_id.clone())
+                .bind::<Text, _>(entry.entity_id.as_str())
                 .bind::<Text, _>(entry.op.as_str())
-                .bind::<Text, _>(entry.fields.clone())
+                .bind::<Text, _>(entry.fields.as_str())
                 .bind::<Nullable<Text>, _>(entry.actor.map(|a| a.to_string()))
                 .bind::<BigInt, _>(entry.at.millis())
                 .bind::<BigInt, _>(this.raw());

@@ -463,14 +463,15 @@ pub(crate) fn insert_rows(conn: &mut SqliteConnection, rows: &[&NewLeadRow]) -> 
         ))
         .into_boxed::<diesel::sqlite::Sqlite>();
         let millis = |t: Option<Timestamp>| t.map(Timestamp::millis);
+        // Text is bound by reference, not copied (100,000 rows at a time).
         for row in chunk {
             query = query
                 .bind::<Text, _>(row.id.to_string())
-                .bind::<Text, _>(row.name.clone())
-                .bind::<Nullable<Text>, _>(row.email.clone())
-                .bind::<Nullable<Text>, _>(row.phone.clone())
-                .bind::<Nullable<Text>, _>(row.phone_digits.clone())
-                .bind::<Nullable<Text>, _>(row.company.clone())
+                .bind::<Text, _>(row.name.as_str())
+                .bind::<Nullable<Text>, _>(row.email.as_deref())
+                .bind::<Nullable<Text>, _>(row.phone.as_deref())
+                .bind::<Nullable<Text>, _>(row.phone_digits.as_deref())
+                .bind::<Nullable<Text>, _>(row.company.as_deref())
                 .bind::<Text, _>(row.source.as_str())
                 .bind::<Text, _>(row.status.as_str())
                 .bind::<Nullable<Text>, _>(row.owner_id.map(|o| o.to_string()))
@@ -522,15 +523,21 @@ pub(crate) fn index_imported(
              SELECT coalesce(owner_id, ''), status, source, count(*) {ROWS} GROUP BY 1, 2, 3 \
              ON CONFLICT (owner_key, status, source) DO UPDATE SET n = n + excluded.n"
         ),
+        // One pass over the slice's rows, counted by owner and hour first
+        // (they share an hour or two), then each count under its kinds.
         format!(
-            "INSERT INTO lead_events_hourly (kind, owner_key, hour, n) \
-             SELECT kind, owner_key, hour, count(*) FROM ( \
-               SELECT 'created' AS kind, coalesce(owner_id, '') AS owner_key, created_at / 3600000 AS hour {ROWS} \
-               UNION ALL SELECT 'created', '*', created_at / 3600000 {ROWS} \
-               UNION ALL SELECT 'converted', coalesce(owner_id, ''), converted_at / 3600000 {ROWS} AND converted_at IS NOT NULL \
-               UNION ALL SELECT 'converted', '*', converted_at / 3600000 {ROWS} AND converted_at IS NOT NULL \
-               UNION ALL SELECT 'lost', coalesce(owner_id, ''), lost_at / 3600000 {ROWS} AND lost_at IS NOT NULL \
-               UNION ALL SELECT 'lost', '*', lost_at / 3600000 {ROWS} AND lost_at IS NOT NULL \
+            "WITH slice AS MATERIALIZED ( \
+               SELECT coalesce(owner_id, '') AS owner_key, created_at / 3600000 AS created, \
+                      converted_at / 3600000 AS converted, lost_at / 3600000 AS lost, count(*) AS k \
+               {ROWS} GROUP BY 1, 2, 3, 4) \
+             INSERT INTO lead_events_hourly (kind, owner_key, hour, n) \
+             SELECT kind, owner_key, hour, sum(k) FROM ( \
+               SELECT 'created' AS kind, owner_key, created AS hour, k FROM slice \
+               UNION ALL SELECT 'created', '*', created, k FROM slice \
+               UNION ALL SELECT 'converted', owner_key, converted, k FROM slice WHERE converted IS NOT NULL \
+               UNION ALL SELECT 'converted', '*', converted, k FROM slice WHERE converted IS NOT NULL \
+               UNION ALL SELECT 'lost', owner_key, lost, k FROM slice WHERE lost IS NOT NULL \
+               UNION ALL SELECT 'lost', '*', lost, k FROM slice WHERE lost IS NOT NULL \
              ) GROUP BY kind, owner_key, hour \
              ON CONFLICT (kind, owner_key, hour) DO UPDATE SET n = n + excluded.n"
         ),
