@@ -570,22 +570,33 @@ pub(crate) fn index_imported(
 /// import at 1 M leads. Paused, each slice's segment stays as written;
 /// afterwards the usual merging of later writes (and FTS5's own limit of 16
 /// segments a level, which still applies) folds them in. The setting lives in
-/// the index's config table, so it is set and put back inside `f`'s
+/// the index's config table, so it is read, set and put back inside `f`'s
 /// transaction: a failed import leaves it as it was.
 pub(crate) fn with_search_merging_paused<T>(
     conn: &mut SqliteConnection,
     f: impl FnOnce(&mut SqliteConnection) -> CoreResult<T>,
 ) -> CoreResult<T> {
-    const MERGE_DEFAULT: i32 = 4; // FTS5's own default
+    use diesel::sql_types::Integer;
+    #[derive(QueryableByName)]
+    struct Level {
+        #[diesel(sql_type = Integer)]
+        level: i32,
+    }
+    // Migration 000017 sets 8; a table without the row merges at FTS5's 4.
+    let found = diesel::sql_query(
+        "SELECT coalesce((SELECT v FROM leads_fts_config WHERE k = 'automerge'), 4) AS level",
+    )
+    .get_result::<Level>(conn)?
+    .level;
     let set = |conn: &mut SqliteConnection, level: i32| -> CoreResult<()> {
         diesel::sql_query("INSERT INTO leads_fts (leads_fts, rank) VALUES ('automerge', ?1)")
-            .bind::<diesel::sql_types::Integer, _>(level)
+            .bind::<Integer, _>(level)
             .execute(conn)?;
         Ok(())
     };
     set(conn, 0)?;
     let outcome = f(conn)?;
-    set(conn, MERGE_DEFAULT)?;
+    set(conn, found)?;
     Ok(outcome)
 }
 

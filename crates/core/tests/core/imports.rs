@@ -372,21 +372,26 @@ fn an_import_leaves_the_search_index_merging_as_it_found_it() {
         "CREATE TRIGGER refuse_boom BEFORE INSERT ON notes WHEN new.body = 'boom'
          BEGIN SELECT RAISE(ABORT, 'refused'); END;",
     );
+    assert_eq!(merging(&db, 8), 1, "migration 000017's merging");
     let before = db.snapshot();
     db.import(file).unwrap_err();
     assert_eq!(db.snapshot(), before);
-    assert_eq!(db.count("leads_fts_config WHERE k = 'automerge'"), 0);
+    assert_eq!(merging(&db, 8), 1);
     assert_eq!(found(&db, "importee"), 0);
 
     db.exec("DROP TRIGGER refuse_boom;");
     let report = db.import(file).unwrap();
     assert_eq!(report.created, 2);
     assert_eq!(merging(&db, 0), 0);
+    assert_eq!(merging(&db, 8), 1, "the merging found is back");
+    // Where the setting was never made, FTS5's default (4) is put back.
+    db.exec("DELETE FROM leads_fts_config WHERE k = 'automerge';");
+    assert_eq!(db.import("Name\nThird Importee\n").unwrap().created, 1);
     assert_eq!(merging(&db, 4), 1, "FTS5's default merging is back");
-    assert_eq!(found(&db, "importee"), 2);
+    assert_eq!(found(&db, "importee"), 3);
     // A lead made afterwards is indexed like any other.
     db.lead(&db.admin, "Later Importee");
-    assert_eq!(found(&db, "importee"), 3);
+    assert_eq!(found(&db, "importee"), 4);
 }
 
 /// A large file is checked in two halves at once; its report still lists

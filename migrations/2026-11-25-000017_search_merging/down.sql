@@ -1,0 +1,1 @@
+INSERT INTO leads_fts (leads_fts, rank) VALUES ('automerge', 4);
