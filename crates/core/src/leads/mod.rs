@@ -463,7 +463,7 @@ pub(crate) fn insert_rows(conn: &mut SqliteConnection, rows: &[&NewLeadRow]) -> 
         ))
         .into_boxed::<diesel::sqlite::Sqlite>();
         let millis = |t: Option<Timestamp>| t.map(Timestamp::millis);
-        // Text is bound by reference, not copied (100,000 rows at a time).
+        // Text is bound by reference, not copied.
         for row in chunk {
             query = query
                 .bind::<Text, _>(row.id.to_string())
