@@ -13,7 +13,7 @@ use crate::fields::{self, Page, PageRequest, Window};
 use crate::ids::{ActivityId, ImportBatchId, LeadId, UserId};
 use crate::journal::{self, Entity, JsonText, Op};
 use crate::leads::{LeadOrigin, access};
-use crate::schema::{activities, lead_totals, leads};
+use crate::schema::{activities, leads};
 use crate::text_enum::text_enum;
 use crate::time::Timestamp;
 use diesel::prelude::*;
@@ -367,12 +367,7 @@ pub fn feed(store: &Store, actor: &Actor, page: PageRequest) -> CoreResult<Windo
             // know from the dashboard summary). Many: walk the log newest
             // first and keep rows whose lead is theirs; it stops after a page.
             // Few: fetch their leads' entries and sort those.
-            let owned: i64 = lead_totals::table
-                .filter(lead_totals::owner_key.eq(actor.user_id.to_string()))
-                .select(lead_totals::n)
-                .load::<i64>(conn)?
-                .into_iter()
-                .sum();
+            let owned = crate::analytics::live_leads(conn, Some(actor.user_id))?;
             if owned >= FEW_LEADS {
                 query = query.filter(
                     leads::table

@@ -485,6 +485,19 @@ fn figures(
     Ok((cards, by_status, by_source, over_time, conversion))
 }
 
+/// How many live leads there are, or `owner` has, read from the summary
+/// totals (kept by triggers) rather than by counting leads.
+pub(crate) fn live_leads(
+    conn: &mut SqliteConnection,
+    owner: Option<crate::ids::UserId>,
+) -> CoreResult<i64> {
+    let mut totals = lead_totals::table.select(lead_totals::n).into_boxed();
+    if let Some(owner) = owner {
+        totals = totals.filter(lead_totals::owner_key.eq(owner.to_string()));
+    }
+    Ok(totals.load::<i64>(conn)?.into_iter().sum())
+}
+
 /// Compare the summary tables with a recomputation from the leads table;
 /// returns one line per difference (empty when they agree).
 pub fn check_summaries(store: &Store) -> CoreResult<Vec<String>> {
@@ -527,4 +540,35 @@ pub fn check_summaries(store: &Store) -> CoreResult<Vec<String>> {
             .map(|d| d.what)
             .collect())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::live_leads;
+    use crate::Store;
+    use crate::accounts;
+    use crate::leads::{self, NewLead};
+
+    /// Counted from the summaries: everyone's or one owner's live leads, a
+    /// deleted one no longer among them.
+    #[test]
+    fn live_leads_are_counted_in_all_and_by_owner() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("a.sqlite3")).unwrap();
+        let admin = accounts::first_admin(&store);
+        let made: Vec<_> = (0..3)
+            .map(|i| {
+                let lead = NewLead {
+                    name: format!("Lead {i}"),
+                    ..NewLead::default()
+                };
+                leads::create(&store, &admin, lead).unwrap()
+            })
+            .collect();
+        leads::assign(&store, &admin, made[0].id, None).unwrap();
+        leads::delete(&store, &admin, made[1].id).unwrap();
+        let count = |owner| store.read(|conn| live_leads(conn, owner)).unwrap();
+        assert_eq!(count(None), 2, "two live leads in all");
+        assert_eq!(count(Some(admin.user_id)), 1, "one of them the Admin's");
+    }
 }

@@ -699,15 +699,6 @@ const READ_AHEAD_FROM: i64 = 20_000;
 /// of its pages.
 const READ_AHEAD_SHARE: i64 = 8;
 
-/// How many live leads there are, from the summary totals.
-fn every_lead(conn: &mut SqliteConnection) -> CoreResult<i64> {
-    Ok(lead_totals::table
-        .select(lead_totals::n)
-        .load::<i64>(conn)?
-        .into_iter()
-        .sum())
-}
-
 /// A lead's live tags, comma separated, as one column.
 const TAGS_SQL: &str = "(SELECT group_concat(tag, ', ') FROM (SELECT tag FROM lead_tags \
      WHERE lead_tags.lead_id = leads.id AND lead_tags.deleted_at IS NULL ORDER BY tag))";
@@ -734,7 +725,7 @@ pub(crate) fn for_each_match(
     // Stopped when it is dropped, at the end of the walk. The readers read
     // the whole table: worth it when the export visits most of its pages.
     let _readahead = (total >= READ_AHEAD_FROM
-        && total.saturating_mul(READ_AHEAD_SHARE) >= every_lead(conn)?)
+        && total.saturating_mul(READ_AHEAD_SHARE) >= crate::analytics::live_leads(conn, None)?)
     .then(|| {
         let from = match (f.sort, f.order) {
             (LeadSort::CreatedAt, SortOrder::Asc) => readahead::Start::Oldest,
