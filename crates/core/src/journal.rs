@@ -189,41 +189,64 @@ impl Entry {
     }
 }
 
-/// Entries per multi-row INSERT (7 values each).
+/// Entries per multi-row INSERT (7 values each). A chunk of exactly this
+/// many is one statement that diesel prepares once (as `leads::insert_rows`).
 const ENTRIES_PER_INSERT: usize = 1_000;
+
+/// An entry as `record_many` writes it: owned, so a full chunk's statement
+/// can be kept (diesel keys it by a type without lifetimes).
+#[derive(Insertable)]
+#[diesel(table_name = change_journal)]
+#[diesel(treat_none_as_default_value = false)]
+struct ManyEntry {
+    entity: Entity,
+    entity_id: String,
+    op: Op,
+    fields: String,
+    actor_id: Option<UserId>,
+    at: Timestamp,
+    hlc: i64,
+}
 
 /// Append many entries, several per statement (bulk writes such as an
 /// import: a statement per entry is most of their cost).
-pub(crate) fn record_many(conn: &mut SqliteConnection, entries: &[Entry]) -> CoreResult<()> {
-    use diesel::sql_types::{BigInt, Nullable, Text};
+pub(crate) fn record_many(conn: &mut SqliteConnection, entries: Vec<Entry>) -> CoreResult<()> {
     if entries.is_empty() {
         return Ok(());
     }
     let mut clock = last_clock(conn)?;
-    for chunk in entries.chunks(ENTRIES_PER_INSERT) {
-        let values = vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
-        let mut query = diesel::sql_query(format!(
-            "INSERT INTO change_journal (entity, entity_id, op, fields, actor_id, at, hlc) VALUES {values}"
-        ))
-        .into_boxed::<diesel::sqlite::Sqlite>();
-        for entry in chunk {
-            let this = match entry.hlc {
-                Some(given) => given,
-                None => {
-                    clock = Hlc::next(clock, entry.at);
-                    clock
+    let mut entries = entries.into_iter().peekable();
+    while entries.peek().is_some() {
+        let rows: Vec<ManyEntry> = entries
+            .by_ref()
+            .take(ENTRIES_PER_INSERT)
+            .map(|entry| {
+                let hlc = match entry.hlc {
+                    Some(given) => given,
+                    None => {
+                        clock = Hlc::next(clock, entry.at);
+                        clock
+                    }
+                };
+                ManyEntry {
+                    entity: entry.entity,
+                    entity_id: entry.entity_id,
+                    op: entry.op,
+                    fields: entry.fields,
+                    actor_id: entry.actor,
+                    at: entry.at,
+                    hlc: hlc.raw(),
                 }
-            };
-            query = query
-                .bind::<Text, _>(entry.entity.as_str())
-                .bind::<Text, _>(entry.entity_id.as_str())
-                .bind::<Text, _>(entry.op.as_str())
-                .bind::<Text, _>(entry.fields.as_str())
-                .bind::<Nullable<Text>, _>(entry.actor.map(|a| a.to_string()))
-                .bind::<BigInt, _>(entry.at.millis())
-                .bind::<BigInt, _>(this.raw());
-        }
-        query.execute(conn)?;
+            })
+            .collect();
+        match Box::<[ManyEntry; ENTRIES_PER_INSERT]>::try_from(rows) {
+            Ok(full) => diesel::insert_into(change_journal::table)
+                .values(&*full)
+                .execute(conn)?,
+            Err(rows) => diesel::insert_into(change_journal::table)
+                .values(&rows)
+                .execute(conn)?,
+        };
     }
     Ok(())
 }

@@ -254,7 +254,7 @@ fn restate(conn: &mut SqliteConnection, user: &User) -> CoreResult<i64> {
     )?);
     entries.extend(crate::sync::customers::restate(conn, user.id, &ids)?);
     entries.extend(crate::sync::tasks::restate(conn, user.id)?);
-    crate::journal::record_many(conn, &entries)?;
+    crate::journal::record_many(conn, entries)?;
     Ok(i64::from(before.unwrap_or(0)))
 }
 

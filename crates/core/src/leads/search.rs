@@ -311,7 +311,7 @@ fn parse_bound(text: &str, tz: chrono_tz::Tz, bound: Bound) -> Result<Timestamp,
 /// match. Every word must match (AND); the last word of each is a prefix.
 /// Words are rebuilt from letters and digits only, so no FTS5 syntax can be
 /// injected. A word made of phone characters with 3+ digits also matches any
-/// run of digits inside a phone number (the index holds every digit suffix).
+/// run of digits inside a phone number (`phone_terms`).
 pub fn match_expression(text: &str) -> Option<String> {
     // A query that is all phone characters ("+1 555 010 2030") is one number,
     // however it is spaced.
@@ -322,8 +322,9 @@ pub fn match_expression(text: &str) -> Option<String> {
             .filter(|t| !t.is_empty())
             .collect();
         return Some(format!(
-            "({{name email company}} : \"{}\"* OR phone : \"{digits}\"*)",
-            tokens.join(" ")
+            "({{name email company}} : \"{}\"* OR phone : \"{}\")",
+            tokens.join(" "),
+            super::phone_terms::phrase(&digits)
         ));
     }
     let mut terms = Vec::new();
@@ -345,7 +346,8 @@ pub fn match_expression(text: &str) -> Option<String> {
         let text_term = format!("{{name email company}} : \"{}\"*", tokens.join(" "));
         let digits: String = word.chars().filter(char::is_ascii_digit).collect();
         if word.chars().all(is_phone_char) && digits.len() >= 3 {
-            terms.push(format!("({text_term} OR phone : \"{digits}\"*)"));
+            let phone = super::phone_terms::phrase(&digits);
+            terms.push(format!("({text_term} OR phone : \"{phone}\")"));
         } else {
             terms.push(text_term);
         }
@@ -791,6 +793,7 @@ pub fn explain(store: &Store, actor: &Actor, query: LeadQuery) -> CoreResult<Vec
 #[cfg(test)]
 mod tests {
     use super::match_expression;
+    use crate::leads::phone_terms::phrase;
 
     #[test]
     fn words_become_prefix_phrases_and_digits_search_phones() {
@@ -799,14 +802,18 @@ mod tests {
             Some("{name email company} : \"Ann\"*")
         );
         assert_eq!(
-            match_expression("+1 (555) 010-2030").as_deref(),
-            Some("({name email company} : \"1 555 010 2030\"* OR phone : \"15550102030\"*)")
+            match_expression("+1 (555) 010-2030"),
+            Some(format!(
+                "({{name email company}} : \"1 555 010 2030\"* OR phone : \"{}\")",
+                phrase("15550102030")
+            ))
         );
         assert_eq!(
-            match_expression("acme 010-2030").as_deref(),
-            Some(
-                "{name email company} : \"acme\"* AND ({name email company} : \"010 2030\"* OR phone : \"0102030\"*)"
-            )
+            match_expression("acme 010-2030"),
+            Some(format!(
+                "{{name email company}} : \"acme\"* AND ({{name email company}} : \"010 2030\"* OR phone : \"{}\")",
+                phrase("0102030")
+            ))
         );
         assert_eq!(
             match_expression("ann@acme lee").as_deref(),

@@ -415,6 +415,31 @@ fn a_large_file_is_reported_line_by_line_in_order() {
         (report.created, report.duplicates, report.rejected),
         (11_997, 1, 2)
     );
+    // Written in full chunks of rows and journal entries and in the rest
+    // of the last slice, each lead whole and journaled once, in order.
+    assert_eq!(db.count("leads WHERE deleted_at IS NULL"), 11_997);
+    for i in [0, 499, 500, 4_999, 5_000, 11_999] {
+        assert_eq!(
+            db.count(&format!(
+                "leads WHERE name = 'Person {i}' AND email = 'person{i}@example.com' \
+                 AND phone IS NULL AND company IS NULL AND status = 'new'"
+            )),
+            1,
+            "row {i}"
+        );
+    }
+    assert_eq!(
+        db.count("change_journal WHERE entity = 'lead' AND op = 'insert'"),
+        11_997
+    );
+    assert_eq!(
+        db.count(
+            "(SELECT DISTINCT j.hlc FROM change_journal j JOIN leads l ON l.id = j.entity_id \
+             WHERE j.entity = 'lead' AND j.fields ->> '$.email' = l.email)"
+        ),
+        11_997,
+        "each entry its own clock and its lead's fields"
+    );
     let lines: Vec<u64> = report
         .outcomes
         .iter()

@@ -1,0 +1,61 @@
+//! What the search index holds for a phone number, and how a run of digits
+//! typed into search becomes a query over it.
+//!
+//! Any run of three or more digits inside a number finds it. The index holds
+//! one term per three digits in a row, at each position ("1555010" gives
+//! 155 555 550 501 010), and a run typed is the phrase of its own: the terms
+//! in that order, next to each other, occur exactly where the run does.
+//!
+//! Each term is one character, from Unicode's private use area (U+E000 plus
+//! the three digits' value), so the table's 2- and 3-letter prefix indexes,
+//! which are there for names, write nothing for them. Until migration 000018
+//! the index held every suffix of the digits, a prefix query finding a run:
+//! nearly every suffix was a term of its own, with its prefix entries, and
+//! the phone took 0.8 s of a 100,000-row import's 3.4 s at a million leads
+//! (1.0 s against 0.29 s now, measured on the index alone).
+
+/// The first code point of the terms; migration 000018 spells it as 57344.
+const FIRST: u32 = 0xE000;
+
+/// The most digits a phone has (`fields::phone`): terms start at 1 to 18.
+const MOST_DIGITS: usize = 20;
+
+/// The SQL expression for the phone column of `leads_fts`, from the digits
+/// in `column`: the same text migration 000018's triggers write.
+pub(crate) fn index_sql(column: &str) -> String {
+    (1..=MOST_DIGITS - 2)
+        .map(|from| {
+            format!(
+                "iif(length({column}) >= {}, char({FIRST} + substr({column}, {from}, 3)), '')",
+                from + 2
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" || ' ' || ")
+}
+
+/// The phrase that finds `digits` (three or more) inside a phone number.
+pub(crate) fn phrase(digits: &str) -> String {
+    let values: Vec<u32> = digits.chars().filter_map(|c| c.to_digit(10)).collect();
+    values
+        .windows(3)
+        .filter_map(|w| char::from_u32(FIRST + w[0] * 100 + w[1] * 10 + w[2]))
+        .map(String::from)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::phrase;
+
+    #[test]
+    fn a_run_is_its_three_digit_terms_in_order() {
+        assert_eq!(
+            phrase("0102030"),
+            "\u{E00A} \u{E066} \u{E014} \u{E0CB} \u{E01E}"
+        );
+        assert_eq!(phrase("999"), "\u{E3E7}");
+        assert_eq!(phrase("12"), "", "no term under three digits");
+    }
+}
