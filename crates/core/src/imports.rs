@@ -492,52 +492,47 @@ pub fn import(
             new_leads.push(lead);
         }
         // In slices, rows first, several per statement (see
-        // leads::insert_rows), then their journal entries in bulk, then what
-        // a few rows bring (tags, customers, notes). Slices keep memory flat
-        // however large the file.
+        // leads::insert_rows), with their journal entries in bulk; then the
+        // search index and summaries for them all; then what a few rows
+        // bring (tags, customers, notes), which may update a lead, whose
+        // update triggers expect it indexed. Slices keep statements small.
         let mut written = 0u64;
-        let mut indexed_to = 0;
-        leads::with_search_merging_paused(conn, |conn| {
-            for (slice, made) in to_write
-                .chunks(WRITE_SLICE)
-                .zip(new_leads.chunks(WRITE_SLICE))
-            {
-                let journal_entries = || {
-                    made.iter()
-                        .map(|lead| {
-                            let id = lead.id.to_string();
-                            journal::Entry::insert(Entity::Lead, id, lead, Some(actor.user_id), now)
-                        })
-                        .collect::<CoreResult<Vec<_>>>()
-                };
-                // The entries' JSON is made on another core while SQLite
-                // writes the rows and their index (a tenth of an import).
-                let entries = std::thread::scope(|scope| {
-                    let entries = std::thread::Builder::new()
-                        .name("leadlight-import-journal".into())
-                        .spawn_scoped(scope, journal_entries);
-                    leads::insert_rows(conn, made)?;
-                    // Before anything below can update these leads (their
-                    // update triggers expect them indexed).
-                    indexed_to = leads::index_imported(conn, batch_id, indexed_to)?;
-                    match entries {
-                        Ok(entries) => entries
-                            .join()
-                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                        // No second thread to be had: this one makes them.
-                        Err(_) => journal_entries(),
-                    }
-                })?;
-                journal::record_many(conn, entries)?;
-                for (row, lead) in slice.iter().zip(made) {
-                    write_rest(conn, actor, row, lead, now)?;
+        for (slice, made) in to_write
+            .chunks(WRITE_SLICE)
+            .zip(new_leads.chunks(WRITE_SLICE))
+        {
+            let journal_entries = || {
+                made.iter()
+                    .map(|lead| {
+                        let id = lead.id.to_string();
+                        journal::Entry::insert(Entity::Lead, id, lead, Some(actor.user_id), now)
+                    })
+                    .collect::<CoreResult<Vec<_>>>()
+            };
+            // The entries' JSON is made on another core while SQLite writes
+            // the rows (a tenth of an import).
+            let entries = std::thread::scope(|scope| {
+                let entries = std::thread::Builder::new()
+                    .name("leadlight-import-journal".into())
+                    .spawn_scoped(scope, journal_entries);
+                leads::insert_rows(conn, made)?;
+                match entries {
+                    Ok(entries) => entries
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                    // No second thread to be had: this one makes them.
+                    Err(_) => journal_entries(),
                 }
-                written += slice.len() as u64;
-                // Rows are done once written (or once found duplicate or rejected).
-                progress(total - created + written, total);
-            }
-            Ok(())
-        })?;
+            })?;
+            journal::record_many(conn, entries)?;
+            written += slice.len() as u64;
+            // Rows are done once written (or once found duplicate or rejected).
+            progress(total - created + written, total);
+        }
+        leads::index_imported(conn, batch_id)?;
+        for (row, lead) in to_write.iter().zip(&new_leads) {
+            write_rest(conn, actor, row, lead, now)?;
+        }
         diesel::update(import_batches::table.filter(import_batches::id.eq(batch_id)))
             .set((
                 import_batches::created.eq(created as i64),

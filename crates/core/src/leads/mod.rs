@@ -471,19 +471,53 @@ pub(crate) fn insert_rows(conn: &mut SqliteConnection, rows: &[NewLeadRow]) -> C
     Ok(())
 }
 
-/// Index the leads an import wrote after `after_seq` (search and dashboard
-/// summaries) in one statement each, and return the last seq indexed. The
-/// insert triggers skip rows with an import batch (migration 000008): row by
-/// row, FTS5 wrote a segment per insert statement and the summaries took
-/// three upserts per lead.
+/// Index the leads of an import (search and dashboard summaries), once all
+/// its rows are written, in one statement each. The insert triggers skip
+/// rows with an import batch (migration 000008): row by row, FTS5 wrote a
+/// segment per insert statement and the summaries took three upserts per
+/// lead.
+///
+/// FTS5 writes what it has gathered as a new segment of the index whenever
+/// a statement ends or its memory reaches `hashsize`, and merges segments as
+/// they arrive (`automerge`). For this statement both are set aside: merging
+/// paused (rows indexed in parts were rewritten again and again: 1.3 s of a
+/// 100,000-row import at 1 M leads), and 32 MB of memory instead of 1 MB, so
+/// 100,000 leads make one segment (indexed in slices of 5,000 they made 11,
+/// at 0.77-0.90 s against 0.63-0.73 s). Later writes' merging folds the new
+/// segment in. The settings live in the index's config table, so they are
+/// read, set and put back in the import's transaction: a failed import
+/// leaves them as they were.
 pub(crate) fn index_imported(
     conn: &mut SqliteConnection,
     batch: crate::ids::ImportBatchId,
-    after_seq: i64,
-) -> CoreResult<i64> {
-    use diesel::sql_types::{BigInt, Text};
-    const ROWS: &str = "FROM leads WHERE import_batch_id = ?1 AND seq > ?2 AND deleted_at IS NULL";
-    let batch = batch.to_string();
+) -> CoreResult<()> {
+    use diesel::sql_types::{BigInt, Nullable, Text};
+    // Each setting, its value here, and FTS5's own where the config table
+    // has no row for it (migration 000017 sets automerge to 8).
+    const SETTINGS: [(&str, i64, i64); 2] = [("automerge", 0, 4), ("hashsize", 32 << 20, 1 << 20)];
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = Nullable<BigInt>)]
+        v: Option<i64>,
+    }
+    let set = |conn: &mut SqliteConnection, name: &str, value: i64| -> CoreResult<()> {
+        diesel::sql_query("INSERT INTO leads_fts (leads_fts, rank) VALUES (?1, ?2)")
+            .bind::<Text, _>(name)
+            .bind::<BigInt, _>(value)
+            .execute(conn)?;
+        Ok(())
+    };
+    let mut found = Vec::with_capacity(SETTINGS.len());
+    for (name, value, default) in SETTINGS {
+        let was = diesel::sql_query("SELECT (SELECT v FROM leads_fts_config WHERE k = ?1) AS v")
+            .bind::<Text, _>(name)
+            .get_result::<Setting>(conn)?
+            .v
+            .unwrap_or(default);
+        found.push((name, was));
+        set(conn, name, value)?;
+    }
+    const ROWS: &str = "FROM leads WHERE import_batch_id = ?1 AND deleted_at IS NULL";
     let statements = [
         format!(
             "INSERT INTO leads_fts (rowid, name, email, company, phone) \
@@ -495,81 +529,35 @@ pub(crate) fn index_imported(
              SELECT coalesce(owner_id, ''), status, source, count(*) {ROWS} GROUP BY 1, 2, 3 \
              ON CONFLICT (owner_key, status, source) DO UPDATE SET n = n + excluded.n"
         ),
-        // One pass over the slice's rows, counted by owner and hour first
+        // One pass over the batch's rows, counted by owner and hour first
         // (they share an hour or two), then each count under its kinds.
         format!(
-            "WITH slice AS MATERIALIZED ( \
+            "WITH batch AS MATERIALIZED ( \
                SELECT coalesce(owner_id, '') AS owner_key, created_at / 3600000 AS created, \
                       converted_at / 3600000 AS converted, lost_at / 3600000 AS lost, count(*) AS k \
                {ROWS} GROUP BY 1, 2, 3, 4) \
              INSERT INTO lead_events_hourly (kind, owner_key, hour, n) \
              SELECT kind, owner_key, hour, sum(k) FROM ( \
-               SELECT 'created' AS kind, owner_key, created AS hour, k FROM slice \
-               UNION ALL SELECT 'created', '*', created, k FROM slice \
-               UNION ALL SELECT 'converted', owner_key, converted, k FROM slice WHERE converted IS NOT NULL \
-               UNION ALL SELECT 'converted', '*', converted, k FROM slice WHERE converted IS NOT NULL \
-               UNION ALL SELECT 'lost', owner_key, lost, k FROM slice WHERE lost IS NOT NULL \
-               UNION ALL SELECT 'lost', '*', lost, k FROM slice WHERE lost IS NOT NULL \
+               SELECT 'created' AS kind, owner_key, created AS hour, k FROM batch \
+               UNION ALL SELECT 'created', '*', created, k FROM batch \
+               UNION ALL SELECT 'converted', owner_key, converted, k FROM batch WHERE converted IS NOT NULL \
+               UNION ALL SELECT 'converted', '*', converted, k FROM batch WHERE converted IS NOT NULL \
+               UNION ALL SELECT 'lost', owner_key, lost, k FROM batch WHERE lost IS NOT NULL \
+               UNION ALL SELECT 'lost', '*', lost, k FROM batch WHERE lost IS NOT NULL \
              ) GROUP BY kind, owner_key, hour \
              ON CONFLICT (kind, owner_key, hour) DO UPDATE SET n = n + excluded.n"
         ),
     ];
+    let batch = batch.to_string();
     for statement in statements {
         diesel::sql_query(statement)
             .bind::<Text, _>(&batch)
-            .bind::<BigInt, _>(after_seq)
             .execute(conn)?;
     }
-    #[derive(QueryableByName)]
-    struct Last {
-        #[diesel(sql_type = BigInt)]
-        seq: i64,
+    for (name, was) in found {
+        set(conn, name, was)?;
     }
-    let last: Last = diesel::sql_query(
-        "SELECT coalesce(max(seq), ?2) AS seq FROM leads WHERE import_batch_id = ?1",
-    )
-    .bind::<Text, _>(&batch)
-    .bind::<BigInt, _>(after_seq)
-    .get_result(conn)?;
-    Ok(last.seq)
-}
-
-/// Run a bulk write (an import) with the search index's merging paused.
-///
-/// FTS5 keeps its index as segments and, as rows arrive, merges small ones
-/// into larger ones ("automerge"), so rows indexed in slices are rewritten
-/// again and again while a bulk write goes on: 1.3 s of a 100,000-row
-/// import at 1 M leads. Paused, each slice's segment stays as written;
-/// afterwards the usual merging of later writes (and FTS5's own limit of 16
-/// segments a level, which still applies) folds them in. The setting lives in
-/// the index's config table, so it is read, set and put back inside `f`'s
-/// transaction: a failed import leaves it as it was.
-pub(crate) fn with_search_merging_paused<T>(
-    conn: &mut SqliteConnection,
-    f: impl FnOnce(&mut SqliteConnection) -> CoreResult<T>,
-) -> CoreResult<T> {
-    use diesel::sql_types::Integer;
-    #[derive(QueryableByName)]
-    struct Level {
-        #[diesel(sql_type = Integer)]
-        level: i32,
-    }
-    // Migration 000017 sets 8; a table without the row merges at FTS5's 4.
-    let found = diesel::sql_query(
-        "SELECT coalesce((SELECT v FROM leads_fts_config WHERE k = 'automerge'), 4) AS level",
-    )
-    .get_result::<Level>(conn)?
-    .level;
-    let set = |conn: &mut SqliteConnection, level: i32| -> CoreResult<()> {
-        diesel::sql_query("INSERT INTO leads_fts (leads_fts, rank) VALUES ('automerge', ?1)")
-            .bind::<Integer, _>(level)
-            .execute(conn)?;
-        Ok(())
-    };
-    set(conn, 0)?;
-    let outcome = f(conn)?;
-    set(conn, found)?;
-    Ok(outcome)
+    Ok(())
 }
 
 /// A lead the actor may see.

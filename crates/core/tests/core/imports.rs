@@ -355,9 +355,10 @@ fn an_email_in_other_capitals_is_a_duplicate_of_a_lead_already_here() {
     );
 }
 
-/// An import pauses the search index's merging while it writes (a setting
-/// kept in the database) and puts it back; a failure half-way leaves it as
-/// it was, with nothing of the import written.
+/// An import pauses the search index's merging and gives it more memory
+/// while it indexes its leads (settings kept in the database) and puts both
+/// back; a failure half-way leaves them as they were, with nothing of the
+/// import written.
 #[test]
 fn an_import_leaves_the_search_index_merging_as_it_found_it() {
     let db = TestDb::new();
@@ -384,6 +385,11 @@ fn an_import_leaves_the_search_index_merging_as_it_found_it() {
     assert_eq!(report.created, 2);
     assert_eq!(merging(&db, 0), 0);
     assert_eq!(merging(&db, 8), 1, "the merging found is back");
+    assert_eq!(
+        db.count("leads_fts_config WHERE k = 'hashsize' AND v <> 1048576"),
+        0,
+        "FTS5's 1 MB for pending terms is back"
+    );
     // Where the setting was never made, FTS5's default (4) is put back.
     db.exec("DELETE FROM leads_fts_config WHERE k = 'automerge';");
     assert_eq!(db.import("Name\nThird Importee\n").unwrap().created, 1);
