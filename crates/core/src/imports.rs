@@ -526,12 +526,16 @@ pub fn import(
             })?;
             journal::record_many(conn, entries)?;
             written += slice.len() as u64;
-            // Rows are done once written (or once found duplicate or rejected).
-            progress(total - created + written, total);
+            progress(row_progress(total, created, written / 2), total);
         }
         leads::index_imported(conn, batch_id)?;
-        for (row, lead) in to_write.iter().zip(&new_leads) {
+        progress(row_progress(total, created, created * 3 / 4), total);
+        for (n, (row, lead)) in to_write.iter().zip(&new_leads).enumerate() {
             write_rest(conn, actor, row, lead, now)?;
+            if (n + 1) % WRITE_SLICE == 0 {
+                let rest = (n + 1) as u64 / 4;
+                progress(row_progress(total, created, created * 3 / 4 + rest), total);
+            }
         }
         diesel::update(import_batches::table.filter(import_batches::id.eq(batch_id)))
             .set((
@@ -705,6 +709,15 @@ const WRITE_SLICE: usize = 5_000;
 
 /// What a few rows bring beyond the lead and its journal entry (written in
 /// bulk): tags, a customer, a note.
+/// How many of the file's rows to report done: those found duplicate or
+/// rejected, and of the rows to create, `share` (of `created`). Writing
+/// them with their journal entries counts for half of a created row, the
+/// search index and summaries for all of them a quarter, their tags,
+/// customers and notes the last quarter (roughly their shares of the time).
+fn row_progress(total: u64, created: u64, share: u64) -> u64 {
+    total - created + share.min(created)
+}
+
 fn write_rest(
     conn: &mut SqliteConnection,
     actor: &Actor,

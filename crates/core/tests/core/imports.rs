@@ -464,3 +464,37 @@ fn a_large_file_is_reported_line_by_line_in_order() {
         }
     ));
 }
+
+/// What the progress bar is told as a large file goes in: never backwards,
+/// and all rows done only once the import is: after the rows come their
+/// search index and summaries, then their tags and notes.
+#[test]
+fn an_import_reports_its_progress_to_the_end() {
+    let db = TestDb::new();
+    let mut file = String::from("Name,Email,Tags\n");
+    for i in 0..12_000 {
+        file += &format!("Person {i},person{i}@example.com,vip\n");
+    }
+    file += "Broken Row,not-an-email,\n";
+    let mapping = imports::preview(file.as_bytes()).unwrap().mapping;
+    let mut told = Vec::new();
+    let report = imports::import(
+        &db.store,
+        &db.admin,
+        file.as_bytes(),
+        "big.csv",
+        &mapping,
+        &mut |done, all| told.push((done, all)),
+    )
+    .unwrap();
+    assert_eq!((report.created, report.rejected), (12_000, 1));
+    assert!(told.iter().all(|&(_, all)| all == 12_001), "{told:?}");
+    assert!(told.windows(2).all(|w| w[0].0 <= w[1].0), "{told:?}");
+    assert_eq!(told.last(), Some(&(12_001, 12_001)));
+    assert_eq!(
+        told.iter().filter(|&&(done, _)| done == 12_001).count(),
+        1,
+        "all done once, at the end: {told:?}"
+    );
+    assert!(told.len() >= 5, "{told:?}");
+}
