@@ -36,18 +36,22 @@ text_enum!(
     }
 );
 
+/// An entry as it is written. Owned, so `record_many` can hand diesel a
+/// full chunk as an array, whose statement it keeps (it keys them by a type
+/// without lifetimes); None is NULL, not a default, so many share one INSERT.
 #[derive(Insertable)]
 #[diesel(table_name = change_journal)]
-struct NewEntry<'a> {
+#[diesel(treat_none_as_default_value = false)]
+struct NewEntry {
     entity: Entity,
-    entity_id: &'a str,
+    entity_id: String,
     op: Op,
     fields: String,
     actor_id: Option<UserId>,
     at: Timestamp,
     hlc: i64,
     /// The client a received change came from; `None` for one made here.
-    origin: Option<&'a str>,
+    origin: Option<String>,
 }
 
 /// Entries made here (not received by sync) after `after_seq`: what a
@@ -99,7 +103,7 @@ pub(crate) fn record(
     diesel::insert_into(change_journal::table)
         .values(NewEntry {
             entity,
-            entity_id,
+            entity_id: entity_id.to_owned(),
             op,
             fields,
             actor_id: actor,
@@ -128,13 +132,13 @@ pub(crate) fn record_received(
     diesel::insert_into(change_journal::table)
         .values(NewEntry {
             entity,
-            entity_id,
+            entity_id: entity_id.to_owned(),
             op,
             fields,
             actor_id: actor,
             at: hlc.wall(),
             hlc: hlc.raw(),
-            origin: Some(origin),
+            origin: Some(origin.to_owned()),
         })
         .execute(conn)?;
     Ok(())
@@ -189,24 +193,9 @@ impl Entry {
     }
 }
 
-/// Entries per multi-row INSERT (7 values each). A chunk of exactly this
+/// Entries per multi-row INSERT (8 values each). A chunk of exactly this
 /// many is one statement that diesel prepares once (as `leads::insert_rows`).
 const ENTRIES_PER_INSERT: usize = 1_000;
-
-/// An entry as `record_many` writes it: owned, so a full chunk's statement
-/// can be kept (diesel keys it by a type without lifetimes).
-#[derive(Insertable)]
-#[diesel(table_name = change_journal)]
-#[diesel(treat_none_as_default_value = false)]
-struct ManyEntry {
-    entity: Entity,
-    entity_id: String,
-    op: Op,
-    fields: String,
-    actor_id: Option<UserId>,
-    at: Timestamp,
-    hlc: i64,
-}
 
 /// Append many entries, several per statement (bulk writes such as an
 /// import: a statement per entry is most of their cost).
@@ -217,7 +206,7 @@ pub(crate) fn record_many(conn: &mut SqliteConnection, entries: Vec<Entry>) -> C
     let mut clock = last_clock(conn)?;
     let mut entries = entries.into_iter().peekable();
     while entries.peek().is_some() {
-        let rows: Vec<ManyEntry> = entries
+        let rows: Vec<NewEntry> = entries
             .by_ref()
             .take(ENTRIES_PER_INSERT)
             .map(|entry| {
@@ -228,7 +217,7 @@ pub(crate) fn record_many(conn: &mut SqliteConnection, entries: Vec<Entry>) -> C
                         clock
                     }
                 };
-                ManyEntry {
+                NewEntry {
                     entity: entry.entity,
                     entity_id: entry.entity_id,
                     op: entry.op,
@@ -236,10 +225,11 @@ pub(crate) fn record_many(conn: &mut SqliteConnection, entries: Vec<Entry>) -> C
                     actor_id: entry.actor,
                     at: entry.at,
                     hlc: hlc.raw(),
+                    origin: None,
                 }
             })
             .collect();
-        match Box::<[ManyEntry; ENTRIES_PER_INSERT]>::try_from(rows) {
+        match Box::<[NewEntry; ENTRIES_PER_INSERT]>::try_from(rows) {
             Ok(full) => diesel::insert_into(change_journal::table)
                 .values(&*full)
                 .execute(conn)?,

@@ -21,6 +21,10 @@ pub struct TestDb {
 
 pub const START: &str = "2026-11-24T09:00:00Z";
 
+/// The migrations the store runs, for tests that undo and redo the last ones.
+pub const MIGRATIONS: diesel_migrations::EmbeddedMigrations =
+    diesel_migrations::embed_migrations!("../../migrations");
+
 impl TestDb {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();

@@ -150,8 +150,8 @@ fn a_phone_is_found_by_its_digits_whatever_the_formatting() {
 /// each.
 #[test]
 fn the_phone_terms_migration_indexes_the_leads_there_are() {
-    use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-    const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+    use crate::helpers::MIGRATIONS;
+    use diesel_migrations::MigrationHarness;
     let db = seeded();
     db.import("name,phone\nAda Lovelace,+44 20 7946 1012\n")
         .unwrap();

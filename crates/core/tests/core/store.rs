@@ -134,8 +134,8 @@ fn an_empty_file_becomes_a_fresh_database() {
 /// journal keeps every entry, and done again the lead shows its creation once.
 #[test]
 fn the_write_volume_migration_undoes_without_losing_a_creation() {
-    use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-    const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+    use crate::helpers::MIGRATIONS;
+    use diesel_migrations::MigrationHarness;
     let db = crate::helpers::TestDb::new();
     let lead = db.lead(&db.admin, "Made Since");
     let entries = db.count("change_journal");
