@@ -39,9 +39,10 @@ fn schema_text() -> Result<String, String> {
 /// Returns its path and whether it was made now.
 pub fn ensure(root: &Path, leads: u64) -> Result<(PathBuf, bool), String> {
     let key = format!(
-        "leads={leads} seed={SEED} generator={:016x} schema={:016x}",
+        "leads={leads} seed={SEED} generator={:016x} schema={:016x} page={}",
         fingerprint(GENERATOR),
-        fingerprint(&schema_text()?)
+        fingerprint(&schema_text()?),
+        leadlight_core::store::PAGE_SIZE
     );
     let dir = root.join(format!("db-{leads}"));
     let file = dir.join("leadlight.sqlite3");

@@ -1,6 +1,6 @@
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use leadlight_core::{OpenError, Store, stats};
+use leadlight_core::{OpenError, Store, stats, store};
 
 #[test]
 fn open_creates_the_file_and_its_folder_and_reopens_with_data() {
@@ -60,7 +60,7 @@ fn pragmas_are_set_on_every_connection() {
     let checkpoint: Checkpoint = diesel::sql_query("PRAGMA wal_autocheckpoint")
         .get_result(&mut conn)
         .unwrap();
-    assert_eq!(checkpoint.wal_autocheckpoint, 40_000);
+    assert_eq!(checkpoint.wal_autocheckpoint, 80_000);
     // Built with the query planner stability guarantee (.cargo/config.toml):
     // otherwise every statement with a bound LIMIT is compiled again on
     // every run.
@@ -127,6 +127,56 @@ fn an_empty_file_becomes_a_fresh_database() {
     std::fs::write(&path, b"").unwrap();
     let store = Store::open(&path).unwrap();
     assert_eq!(stats::counts(&store).unwrap().leads, 0);
+}
+
+fn page_size(store: &Store) -> i64 {
+    #[derive(QueryableByName)]
+    struct PageSize {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        page_size: i64,
+    }
+    let mut conn = store.connection().unwrap();
+    diesel::sql_query("PRAGMA page_size")
+        .get_result::<PageSize>(&mut conn)
+        .unwrap()
+        .page_size
+}
+
+#[test]
+fn a_new_database_gets_the_smaller_page_size_and_an_older_one_keeps_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("leadlight.sqlite3");
+    let store = Store::open(&path).unwrap();
+    assert_eq!(page_size(&store), i64::from(store::PAGE_SIZE));
+    assert_eq!(store::PAGE_SIZE, 2048);
+
+    // An empty file is fresh too.
+    let empty = dir.path().join("empty.sqlite3");
+    std::fs::write(&empty, b"").unwrap();
+    assert_eq!(page_size(&Store::open(&empty).unwrap()), 2048);
+
+    // A database made before, at SQLite's default 4096, opens with its data
+    // and its page size as they were.
+    leadlight_core::accounts::register(
+        &store,
+        leadlight_core::accounts::Registration {
+            password: "correct horse battery".into(),
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+        },
+    )
+    .unwrap();
+    drop(store);
+    {
+        let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        conn.batch_execute(
+            "PRAGMA journal_mode = DELETE; PRAGMA page_size = 4096; VACUUM; PRAGMA journal_mode = WAL;",
+        )
+        .unwrap();
+    }
+    let older = Store::open(&path).unwrap();
+    assert_eq!(page_size(&older), 4096);
+    assert_eq!(stats::counts(&older).unwrap().users, 1);
 }
 
 /// Migration 000016 undone on a database in use: a lead made since gets its
