@@ -454,7 +454,7 @@ fn writes(
     let count = (args.reps * 200) as u64;
     let now = store.now().millis();
     // Twice: first on the copy's new write-ahead log, which grows to its
-    // working size (WAL_CHECKPOINT_PAGES, ~165 MB) as these inserts fill it,
+    // working size (WAL_CHECKPOINT_PAGES, ~83 MB) as these inserts fill it,
     // then again with the log at that size, as in the rest of a session
     // (the log is reused after each checkpoint until the last connection
     // closes). Growing it is a cost of its own here: the kernel zeroes the

@@ -18,11 +18,12 @@ pub fn connect(file: &std::path::Path) -> R<Connection> {
     let conn = Connection::open(file).map_err(err)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(err)?;
-    conn.execute_batch(
+    conn.execute_batch(&format!(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
          PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32000;
-         PRAGMA wal_autocheckpoint = 40000;",
-    )
+         PRAGMA wal_autocheckpoint = {};",
+        leadlight_core::store::WAL_CHECKPOINT_PAGES
+    ))
     .map_err(err)?;
     // As the core: registered once (registering again would make SQLite
     // prepare every cached statement anew), the matches handed over per

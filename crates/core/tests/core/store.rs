@@ -60,7 +60,10 @@ fn pragmas_are_set_on_every_connection() {
     let checkpoint: Checkpoint = diesel::sql_query("PRAGMA wal_autocheckpoint")
         .get_result(&mut conn)
         .unwrap();
-    assert_eq!(checkpoint.wal_autocheckpoint, 80_000);
+    assert_eq!(
+        checkpoint.wal_autocheckpoint,
+        i64::from(store::WAL_CHECKPOINT_PAGES)
+    );
     // Built with the query planner stability guarantee (.cargo/config.toml):
     // otherwise every statement with a bound LIMIT is compiled again on
     // every run.
