@@ -2,14 +2,9 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use leadlight_core::{OpenError, Store, stats, store};
 
-#[test]
-fn open_creates_the_file_and_its_folder_and_reopens_with_data() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("a/b/leadlight.sqlite3");
-    let store = Store::open(&path).unwrap();
-    assert!(path.exists());
+fn register_ada(store: &Store) {
     leadlight_core::accounts::register(
-        &store,
+        store,
         leadlight_core::accounts::Registration {
             password: "correct horse battery".into(),
             name: "Ada".into(),
@@ -17,6 +12,15 @@ fn open_creates_the_file_and_its_folder_and_reopens_with_data() {
         },
     )
     .unwrap();
+}
+
+#[test]
+fn open_creates_the_file_and_its_folder_and_reopens_with_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a/b/leadlight.sqlite3");
+    let store = Store::open(&path).unwrap();
+    assert!(path.exists());
+    register_ada(&store);
     drop(store);
     let again = Store::open(&path).unwrap();
     assert_eq!(stats::counts(&again).unwrap().users, 1);
@@ -160,15 +164,7 @@ fn a_new_database_gets_the_smaller_page_size_and_an_older_one_keeps_its_own() {
 
     // A database made before, at SQLite's default 4096, opens with its data
     // and its page size as they were.
-    leadlight_core::accounts::register(
-        &store,
-        leadlight_core::accounts::Registration {
-            password: "correct horse battery".into(),
-            name: "Ada".into(),
-            email: "ada@example.com".into(),
-        },
-    )
-    .unwrap();
+    register_ada(&store);
     drop(store);
     {
         let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
