@@ -36,13 +36,13 @@ const BUSY_TIMEOUT_MS: u32 = 5_000;
 /// before keeps its size: changing it means rewriting the whole file
 /// (VACUUM), which is not done behind the user's back.
 pub const PAGE_SIZE: u32 = 2048;
-/// Checkpoint the WAL into the database every 40,000 pages (~80 MB of 2 KB
+/// Checkpoint the WAL into the database every 40,000 pages (~83 MB of 2 KB
 /// pages) instead of SQLite's 1,000: a lead's insert touches ~22 pages,
 /// many of them the same right-hand index pages as the last insert, and
 /// each checkpoint writes a page once however often it changed (and syncs
 /// the file once). At 1 M leads with 4 KB pages, raw inserts: 10,000 pages
 /// +13% over 1,000; 40,000 another +15% over 10,000. With 2 KB pages,
-/// 80,000 (the same ~160 MB) made creates on a new log 15-25% slower (a
+/// 80,000 (the same ~165 MB) made creates on a new log 15-25% slower (a
 /// longer file to grow) and the bench's import after them 0.2-0.4 s
 /// faster (its frames fit the file the creates had grown). The WAL is that
 /// large only while writes keep coming; the last connection to close

@@ -698,7 +698,8 @@ const READ_AHEAD_FROM: i64 = 20_000;
 
 /// ... and when at least this fraction (one in 8) of all leads: a table page
 /// holds ~8 leads (2 KB pages; ~17 in a file made with 4 KB ones), so an
-/// eighth of them spread over the table touches ~2/3 of its pages (~90%).
+/// eighth of them spread over the table touches ~2/3 of its pages (~90%
+/// with 4 KB pages).
 const READ_AHEAD_SHARE: i64 = 8;
 
 /// A lead's live tags, comma separated, as one column.
