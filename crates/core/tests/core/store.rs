@@ -26,6 +26,24 @@ fn open_creates_the_file_and_its_folder_and_reopens_with_data() {
     assert_eq!(stats::counts(&again).unwrap().users, 1);
 }
 
+/// The integer a query returns, read on a pooled connection.
+fn int(store: &Store, query: &str) -> i64 {
+    #[derive(QueryableByName)]
+    struct Int {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        v: i64,
+    }
+    let mut conn = store.connection().unwrap();
+    diesel::sql_query(format!("SELECT ({query}) AS v"))
+        .get_result::<Int>(&mut conn)
+        .unwrap()
+        .v
+}
+
+fn pragma(store: &Store, name: &str) -> i64 {
+    int(store, &format!("SELECT * FROM pragma_{name}()"))
+}
+
 #[test]
 fn pragmas_are_set_on_every_connection() {
     let dir = tempfile::tempdir().unwrap();
@@ -35,27 +53,19 @@ fn pragmas_are_set_on_every_connection() {
         #[diesel(sql_type = diesel::sql_types::Text)]
         journal_mode: String,
     }
-    #[derive(QueryableByName, Debug)]
-    struct Int {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        v: i64,
-    }
     let mut conn = store.connection().unwrap();
     let mode: Mode = diesel::sql_query("PRAGMA journal_mode")
         .get_result(&mut conn)
         .unwrap();
     assert_eq!(mode.journal_mode, "wal");
-    for (pragma, expected) in [
+    for (name, expected) in [
         ("foreign_keys", 1),
         ("synchronous", 1),
         ("busy_timeout", 5000),
     ] {
-        let value: Int =
-            diesel::sql_query(format!("SELECT (SELECT * FROM pragma_{pragma}()) AS v"))
-                .get_result(&mut conn)
-                .unwrap();
-        assert_eq!(value.v, expected, "{pragma}");
+        assert_eq!(pragma(&store, name), expected, "{name}");
     }
+    // No table-valued function for this one (setting it is a side effect).
     #[derive(QueryableByName, Debug)]
     struct Checkpoint {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -71,12 +81,11 @@ fn pragmas_are_set_on_every_connection() {
     // Built with the query planner stability guarantee (.cargo/config.toml):
     // otherwise every statement with a bound LIMIT is compiled again on
     // every run.
-    let qpsg: Int = diesel::sql_query(
-        "SELECT count(*) AS v FROM pragma_compile_options() WHERE compile_options = 'ENABLE_QPSG'",
-    )
-    .get_result(&mut conn)
-    .unwrap();
-    assert_eq!(qpsg.v, 1, "SQLite built without SQLITE_ENABLE_QPSG");
+    let qpsg = int(
+        &store,
+        "SELECT count(*) FROM pragma_compile_options() WHERE compile_options = 'ENABLE_QPSG'",
+    );
+    assert_eq!(qpsg, 1, "SQLite built without SQLITE_ENABLE_QPSG");
 }
 
 #[test]
@@ -136,31 +145,18 @@ fn an_empty_file_becomes_a_fresh_database() {
     assert_eq!(stats::counts(&store).unwrap().leads, 0);
 }
 
-fn page_size(store: &Store) -> i64 {
-    #[derive(QueryableByName)]
-    struct PageSize {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        page_size: i64,
-    }
-    let mut conn = store.connection().unwrap();
-    diesel::sql_query("PRAGMA page_size")
-        .get_result::<PageSize>(&mut conn)
-        .unwrap()
-        .page_size
-}
-
 #[test]
 fn a_new_database_gets_the_smaller_page_size_and_an_older_one_keeps_its_own() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("leadlight.sqlite3");
     let store = Store::open(&path).unwrap();
-    assert_eq!(page_size(&store), i64::from(store::PAGE_SIZE));
+    assert_eq!(pragma(&store, "page_size"), i64::from(store::PAGE_SIZE));
     assert_eq!(store::PAGE_SIZE, 2048);
 
     // An empty file is fresh too.
     let empty = dir.path().join("empty.sqlite3");
     std::fs::write(&empty, b"").unwrap();
-    assert_eq!(page_size(&Store::open(&empty).unwrap()), 2048);
+    assert_eq!(pragma(&Store::open(&empty).unwrap(), "page_size"), 2048);
 
     // A database made before, at SQLite's default 4096, opens with its data
     // and its page size as they were.
@@ -174,7 +170,7 @@ fn a_new_database_gets_the_smaller_page_size_and_an_older_one_keeps_its_own() {
         .unwrap();
     }
     let older = Store::open(&path).unwrap();
-    assert_eq!(page_size(&older), 4096);
+    assert_eq!(pragma(&older, "page_size"), 4096);
     assert_eq!(stats::counts(&older).unwrap().users, 1);
 }
 
