@@ -9,8 +9,8 @@
 -- no phone at all. One-character terms write no prefix entries.
 --
 -- The triggers are those of migrations 000008 (insert) and 000001 (update)
--- with the phone's new text; leads::phone_terms::index_sql writes the same
--- for an import.
+-- with the phone's new text; an import writes the same terms with the app's
+-- function leadlight_phone_terms (leads::phone_terms).
 
 DROP TRIGGER leads_fts_insert;
 CREATE TRIGGER leads_fts_insert AFTER INSERT ON leads WHEN new.deleted_at IS NULL AND new.import_batch_id IS NULL

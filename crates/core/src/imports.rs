@@ -528,7 +528,7 @@ pub fn import(
             written += slice.len() as u64;
             progress(row_progress(total, created, written / 2), total);
         }
-        leads::index_imported(conn, batch_id)?;
+        leads::index_imported(conn, batch_id, &new_leads)?;
         progress(row_progress(total, created, created * 3 / 4), total);
         for (n, (row, lead)) in to_write.iter().zip(&new_leads).enumerate() {
             write_rest(conn, actor, row, lead, now)?;

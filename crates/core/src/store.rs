@@ -222,7 +222,7 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for ConnectionSe
              PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES};"
         ))
         .map_err(diesel::r2d2::Error::QueryError)?;
-        crate::leads::matches::register(conn).map_err(diesel::r2d2::Error::QueryError)
+        crate::leads::register_sql_functions(conn).map_err(diesel::r2d2::Error::QueryError)
     }
 }
 

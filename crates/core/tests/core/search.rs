@@ -180,6 +180,45 @@ fn the_phone_terms_migration_indexes_the_leads_there_are() {
     assert_eq!(names(&db, q("640404")), vec!["Alan Turing"]);
 }
 
+/// An import indexes its leads' phones with a function of the app's
+/// (`leadlight_phone_terms`), a lead made one at a time with migration
+/// 000018's SQL: the same number gives the same terms at the same places.
+#[test]
+fn an_imported_and_a_created_phone_are_indexed_alike() {
+    let db = seeded();
+    db.import("name,phone\nAda Imported,+44 20 7946 1012\n")
+        .unwrap();
+    // Imported first: the import takes a number it already has for a
+    // duplicate.
+    add(
+        &db,
+        &db.admin,
+        "Ada Created",
+        None,
+        Some("+44 (20) 7946-1012"),
+        None,
+        "other",
+    );
+    db.exec("CREATE VIRTUAL TABLE leads_vocab USING fts5vocab(leads_fts, instance)");
+    let phone_of = |name: &str| {
+        format!(
+            "leads_vocab WHERE col = 'phone' AND doc = (SELECT seq FROM leads WHERE name = '{name}')"
+        )
+    };
+    // 442079461012: ten runs of three digits.
+    assert_eq!(db.count(&phone_of("Ada Imported")), 10);
+    assert_eq!(db.count(&phone_of("Ada Created")), 10);
+    let alike = "leads_vocab a JOIN leads_vocab b USING (term, col, offset) \
+                 WHERE col = 'phone' \
+                 AND a.doc = (SELECT seq FROM leads WHERE name = 'Ada Imported') \
+                 AND b.doc = (SELECT seq FROM leads WHERE name = 'Ada Created')";
+    assert_eq!(db.count(alike), 10);
+    assert_eq!(
+        names(&db, q("7946 1012")),
+        vec!["Ada Created", "Ada Imported"]
+    );
+}
+
 #[test]
 fn names_emails_and_companies_match_by_prefix() {
     let db = seeded();
