@@ -424,112 +424,59 @@ pub fn import(
                 import_batches::updated_at.eq(now),
             ))
             .execute(conn)?;
-        let mut outcomes = Vec::with_capacity(checked.len());
-        // Sized for every row at once: grown as rows came, rehashing was 1%
-        // of a 100,000-row import.
-        let mut first_line_by_email: HashMap<String, u64> = HashMap::with_capacity(checked.len());
-        let mut first_line_by_phone: HashMap<String, u64> = HashMap::with_capacity(checked.len());
-        let (mut created, mut duplicates, mut rejected) = (0u64, 0u64, 0u64);
-        // The rows to write, and the leads made of them (the same order).
-        let mut to_write: Vec<Valid> = Vec::with_capacity(checked.len());
-        let mut new_leads: Vec<NewLeadRow> = Vec::with_capacity(checked.len());
         let known = Known::look_up(conn, &checked)?;
-        for row in checked {
-            let row = match row {
-                Checked::Rejected(line, reasons) => {
-                    rejected += 1;
-                    outcomes.push(RowOutcome::Rejected { line, reasons });
-                    continue;
-                }
-                Checked::Valid(row) => row,
-            };
-            // Keys to find the row again in later rows of the file; the
-            // sentence saying why is only made for a duplicate.
-            let email_key = row.email.as_ref().map(|e| e.to_lowercase());
-            let phone_tail = row.phone.as_ref().map(|p| phone_key(&p.digits).to_owned());
-            let earlier = email_key
-                .as_ref()
-                .and_then(|k| first_line_by_email.get(k))
-                .map(|line| (*line, Same::Email))
-                .or_else(|| {
-                    phone_tail
-                        .as_ref()
-                        .and_then(|k| first_line_by_phone.get(k))
-                        .map(|line| (*line, Same::Phone))
-                });
-            if let Some((line, same)) = earlier {
-                duplicates += 1;
-                outcomes.push(RowOutcome::Duplicate {
-                    line: row.line,
-                    reason: format!("{} on line {line}", same.reason(&row)),
-                    earlier_line: Some(line),
-                    existing_lead: None,
-                });
-                continue;
-            }
-            if let Some((existing, owner, same)) = known.duplicate_of(&row) {
-                duplicates += 1;
-                let visible = actor.sees_everything() || owner == Some(actor.user_id);
-                outcomes.push(RowOutcome::Duplicate {
-                    line: row.line,
-                    reason: format!("{} on a lead already in Leadlight", same.reason(&row)),
-                    earlier_line: None,
-                    existing_lead: visible.then_some(existing),
-                });
-                continue;
-            }
-            if let Some(key) = email_key {
-                first_line_by_email.insert(key, row.line);
-            }
-            if let Some(key) = phone_tail {
-                first_line_by_phone.insert(key, row.line);
-            }
-            let lead = lead_row(actor, &row, LeadId::new(), batch_id, now);
-            created += 1;
-            outcomes.push(RowOutcome::Created {
-                line: row.line,
-                lead_id: lead.id,
-            });
-            to_write.push(*row);
-            new_leads.push(lead);
-        }
-        // In slices, rows first, several per statement (see
-        // leads::insert_rows), with their journal entries in bulk; then the
+        // Which rows become leads is decided on a second core, a slice at a
+        // time with the slice's journal entries, while this one writes the
+        // slices before: rows first, several per statement (see
+        // leads::insert_rows), with their journal entries in bulk. Then the
         // search index and summaries for them all; then what a few rows
         // bring (tags, customers, notes), which may update a lead, whose
         // update triggers expect it indexed. Slices keep statements small.
-        let mut written = 0u64;
-        for (slice, made) in to_write
-            .chunks(WRITE_SLICE)
-            .zip(new_leads.chunks(WRITE_SLICE))
-        {
-            let journal_entries = || {
-                made.iter()
-                    .map(|lead| {
-                        let id = lead.id.to_string();
-                        journal::Entry::insert(Entity::Lead, id, lead, Some(actor.user_id), now)
-                    })
-                    .collect::<CoreResult<Vec<_>>>()
+        let mut written = Written::default();
+        let sorted = std::thread::scope(|scope| -> CoreResult<Sorted> {
+            let (slices, arriving) = std::sync::mpsc::sync_channel::<Slice>(2);
+            // The rows go to the sorter once it runs: if no thread can be
+            // had, this one still has them.
+            let (give, take) = std::sync::mpsc::sync_channel::<Vec<Checked>>(1);
+            let known = &known;
+            let sort = move || {
+                let checked = take
+                    .recv()
+                    .map_err(|_| CoreError::internal("the import's rows never came"))?;
+                sort_rows(checked, known, actor, batch_id, now, |slice| {
+                    slices
+                        .send(slice)
+                        .map_err(|_| CoreError::internal("the import stopped writing"))
+                })
             };
-            // The entries' JSON is made on another core while SQLite writes
-            // the rows (a tenth of an import).
-            let entries = std::thread::scope(|scope| {
-                let entries = std::thread::Builder::new()
-                    .name("leadlight-import-journal".into())
-                    .spawn_scoped(scope, journal_entries);
-                leads::insert_rows(conn, made)?;
-                match entries {
-                    Ok(entries) => entries
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                    // No second thread to be had: this one makes them.
-                    Err(_) => journal_entries(),
-                }
-            })?;
-            journal::record_many(conn, entries)?;
-            written += slice.len() as u64;
-            progress(row_progress(total, created, written / 2), total);
-        }
+            let spawned = std::thread::Builder::new()
+                .name("leadlight-import-rows".into())
+                .spawn_scoped(scope, sort);
+            let Ok(sorter) = spawned else {
+                // No second thread to be had: this one sorts and writes.
+                return sort_rows(checked, known, actor, batch_id, now, |slice| {
+                    written.write(conn, slice, total, &mut *progress)
+                });
+            };
+            // The sorter is waiting on this channel, which has room for it.
+            let _ = give.send(checked);
+            for slice in arriving {
+                written.write(conn, slice, total, &mut *progress)?;
+            }
+            sorter
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })?;
+        let Written {
+            rows: to_write,
+            leads: new_leads,
+        } = written;
+        let Sorted {
+            outcomes,
+            created,
+            duplicates,
+            rejected,
+        } = sorted;
         leads::index_imported(conn, batch_id, &new_leads)?;
         progress(row_progress(total, created, created * 3 / 4), total);
         for (n, (row, lead)) in to_write.iter().zip(&new_leads).enumerate() {
@@ -556,6 +503,161 @@ pub fn import(
             rejected,
             outcomes,
         })
+    })
+}
+
+/// Rows to create, in file order, handed from [`sort_rows`] to the writer.
+struct Slice {
+    rows: Vec<Valid>,
+    leads: Vec<NewLeadRow>,
+    entries: Vec<journal::Entry>,
+    /// Rows of the file found duplicate or rejected so far.
+    skipped: u64,
+}
+
+/// What became of each row.
+struct Sorted {
+    outcomes: Vec<RowOutcome>,
+    created: u64,
+    duplicates: u64,
+    rejected: u64,
+}
+
+/// The rows written so far, and the leads made of them (the same order).
+#[derive(Default)]
+struct Written {
+    rows: Vec<Valid>,
+    leads: Vec<NewLeadRow>,
+}
+
+impl Written {
+    fn write(
+        &mut self,
+        conn: &mut SqliteConnection,
+        slice: Slice,
+        total: u64,
+        progress: Progress<'_>,
+    ) -> CoreResult<()> {
+        leads::insert_rows(conn, &slice.leads)?;
+        journal::record_many(conn, slice.entries)?;
+        if !slice.leads.is_empty() {
+            self.rows.extend(slice.rows);
+            self.leads.extend(slice.leads);
+            // Writing a row with its journal entry counts for half of it
+            // (see `row_progress`).
+            progress(slice.skipped + self.leads.len() as u64 / 2, total);
+        }
+        Ok(())
+    }
+}
+
+/// Decide, in file order, what becomes of each row: rejected, a duplicate
+/// of an earlier line or of a lead already in Leadlight, or a new lead; and
+/// hand the new leads on in slices of [`WRITE_SLICE`] with their journal
+/// entries, the last slice (perhaps empty) once every row is sorted.
+fn sort_rows(
+    checked: Vec<Checked>,
+    known: &Known,
+    actor: &Actor,
+    batch_id: ImportBatchId,
+    now: Timestamp,
+    mut hand_on: impl FnMut(Slice) -> CoreResult<()>,
+) -> CoreResult<Sorted> {
+    let mut outcomes = Vec::with_capacity(checked.len());
+    // Sized for every row at once: grown as rows came, rehashing was 1% of
+    // a 100,000-row import.
+    let mut first_line_by_email: HashMap<String, u64> = HashMap::with_capacity(checked.len());
+    let mut first_line_by_phone: HashMap<String, u64> = HashMap::with_capacity(checked.len());
+    let (mut created, mut duplicates, mut rejected) = (0u64, 0u64, 0u64);
+    let mut rows: Vec<Valid> = Vec::with_capacity(WRITE_SLICE);
+    let mut made: Vec<NewLeadRow> = Vec::with_capacity(WRITE_SLICE);
+    let mut slice = |rows: Vec<Valid>, made: Vec<NewLeadRow>, skipped: u64| -> CoreResult<()> {
+        let entries = made
+            .iter()
+            .map(|lead| {
+                let id = lead.id.to_string();
+                journal::Entry::insert(Entity::Lead, id, lead, Some(actor.user_id), now)
+            })
+            .collect::<CoreResult<Vec<_>>>()?;
+        hand_on(Slice {
+            rows,
+            leads: made,
+            entries,
+            skipped,
+        })
+    };
+    for row in checked {
+        let row = match row {
+            Checked::Rejected(line, reasons) => {
+                rejected += 1;
+                outcomes.push(RowOutcome::Rejected { line, reasons });
+                continue;
+            }
+            Checked::Valid(row) => row,
+        };
+        // Keys to find the row again in later rows of the file; the
+        // sentence saying why is only made for a duplicate.
+        let email_key = row.email.as_ref().map(|e| e.to_lowercase());
+        let phone_tail = row.phone.as_ref().map(|p| phone_key(&p.digits).to_owned());
+        let earlier = email_key
+            .as_ref()
+            .and_then(|k| first_line_by_email.get(k))
+            .map(|line| (*line, Same::Email))
+            .or_else(|| {
+                phone_tail
+                    .as_ref()
+                    .and_then(|k| first_line_by_phone.get(k))
+                    .map(|line| (*line, Same::Phone))
+            });
+        if let Some((line, same)) = earlier {
+            duplicates += 1;
+            outcomes.push(RowOutcome::Duplicate {
+                line: row.line,
+                reason: format!("{} on line {line}", same.reason(&row)),
+                earlier_line: Some(line),
+                existing_lead: None,
+            });
+            continue;
+        }
+        if let Some((existing, owner, same)) = known.duplicate_of(&row) {
+            duplicates += 1;
+            let visible = actor.sees_everything() || owner == Some(actor.user_id);
+            outcomes.push(RowOutcome::Duplicate {
+                line: row.line,
+                reason: format!("{} on a lead already in Leadlight", same.reason(&row)),
+                earlier_line: None,
+                existing_lead: visible.then_some(existing),
+            });
+            continue;
+        }
+        if let Some(key) = email_key {
+            first_line_by_email.insert(key, row.line);
+        }
+        if let Some(key) = phone_tail {
+            first_line_by_phone.insert(key, row.line);
+        }
+        let lead = lead_row(actor, &row, LeadId::new(), batch_id, now);
+        created += 1;
+        outcomes.push(RowOutcome::Created {
+            line: row.line,
+            lead_id: lead.id,
+        });
+        rows.push(*row);
+        made.push(lead);
+        if made.len() == WRITE_SLICE {
+            let full = (
+                std::mem::replace(&mut rows, Vec::with_capacity(WRITE_SLICE)),
+                std::mem::replace(&mut made, Vec::with_capacity(WRITE_SLICE)),
+            );
+            slice(full.0, full.1, duplicates + rejected)?;
+        }
+    }
+    slice(rows, made, duplicates + rejected)?;
+    Ok(Sorted {
+        outcomes,
+        created,
+        duplicates,
+        rejected,
     })
 }
 
