@@ -478,11 +478,16 @@ pub fn import(
             rejected,
         } = sorted;
         leads::index_imported(conn, batch_id, &new_leads)?;
-        progress(row_progress(total, created, created * 3 / 4), total);
+        // Short of the total until the end: all done is told once, when
+        // everything is written (none created: nothing to tell till then).
+        if created > 0 {
+            progress(row_progress(total, created, created * 3 / 4), total);
+        }
         for (n, (row, lead)) in to_write.iter().zip(&new_leads).enumerate() {
             write_rest(conn, actor, row, lead, now)?;
-            if (n + 1) % WRITE_SLICE == 0 {
-                let rest = (n + 1) as u64 / 4;
+            let done = n + 1;
+            if done % WRITE_SLICE == 0 && done < to_write.len() {
+                let rest = done as u64 / 4;
                 progress(row_progress(total, created, created * 3 / 4 + rest), total);
             }
         }
@@ -811,8 +816,6 @@ fn lead_row(
 /// Leads written per slice of an import.
 const WRITE_SLICE: usize = 5_000;
 
-/// What a few rows bring beyond the lead and its journal entry (written in
-/// bulk): tags, a customer, a note.
 /// How many of the file's rows to report done: those found duplicate or
 /// rejected, and of the rows to create, `share` (of `created`). Writing
 /// them with their journal entries counts for half of a created row, the
@@ -822,6 +825,8 @@ fn row_progress(total: u64, created: u64, share: u64) -> u64 {
     total - created + share.min(created)
 }
 
+/// What a few rows bring beyond the lead and its journal entry (written in
+/// bulk): tags, a customer, a note.
 fn write_rest(
     conn: &mut SqliteConnection,
     actor: &Actor,

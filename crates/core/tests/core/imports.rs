@@ -465,6 +465,45 @@ fn a_large_file_is_reported_line_by_line_in_order() {
     ));
 }
 
+/// All done is told once, at the end, also when the rows created fill the
+/// last slice exactly (5,000) and when none is created at all.
+#[test]
+fn an_import_tells_all_done_once_whatever_it_creates() {
+    let db = TestDb::new();
+    let told_for = |file: &str| {
+        let mapping = imports::preview(file.as_bytes()).unwrap().mapping;
+        let mut told = Vec::new();
+        let report = imports::import(
+            &db.store,
+            &db.admin,
+            file.as_bytes(),
+            "some.csv",
+            &mapping,
+            &mut |done, all| told.push((done, all)),
+        )
+        .unwrap();
+        (report, told)
+    };
+    let mut exact = String::from("Name,Email\n");
+    for i in 0..5_000 {
+        exact += &format!("Person {i},person{i}@example.com\n");
+    }
+    let (report, told) = told_for(&exact);
+    assert_eq!(report.created, 5_000);
+    // Every row again: each a duplicate of a lead now in Leadlight.
+    let (again, told_again) = told_for(&exact);
+    assert_eq!((again.created, again.duplicates), (0, 5_000));
+    for told in [told, told_again] {
+        assert!(told.windows(2).all(|w| w[0].0 <= w[1].0), "{told:?}");
+        assert_eq!(told.last(), Some(&(5_000, 5_000)));
+        assert_eq!(
+            told.iter().filter(|&&(done, _)| done == 5_000).count(),
+            1,
+            "all done once, at the end: {told:?}"
+        );
+    }
+}
+
 /// What the progress bar is told as a large file goes in: never backwards,
 /// and all rows done only once the import is: after the rows come their
 /// search index and summaries, then their tags and notes.
