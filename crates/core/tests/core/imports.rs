@@ -465,43 +465,51 @@ fn a_large_file_is_reported_line_by_line_in_order() {
     ));
 }
 
+/// Import `file` with its guessed mapping, keeping what the progress bar
+/// is told.
+fn import_telling(db: &TestDb, file: &str) -> (imports::ImportReport, Vec<(u64, u64)>) {
+    let mapping = imports::preview(file.as_bytes()).unwrap().mapping;
+    let mut told = Vec::new();
+    let report = imports::import(
+        &db.store,
+        &db.admin,
+        file.as_bytes(),
+        "some.csv",
+        &mapping,
+        &mut |done, all| told.push((done, all)),
+    )
+    .unwrap();
+    (report, told)
+}
+
+/// Never backwards, always out of `total`, and all done told once, last.
+fn assert_told_in_order(told: &[(u64, u64)], total: u64) {
+    assert!(told.iter().all(|&(_, all)| all == total), "{told:?}");
+    assert!(told.windows(2).all(|w| w[0].0 <= w[1].0), "{told:?}");
+    assert_eq!(told.last(), Some(&(total, total)));
+    assert_eq!(
+        told.iter().filter(|&&(done, _)| done == total).count(),
+        1,
+        "all done once, at the end: {told:?}"
+    );
+}
+
 /// All done is told once, at the end, also when the rows created fill the
 /// last slice exactly (5,000) and when none is created at all.
 #[test]
 fn an_import_tells_all_done_once_whatever_it_creates() {
     let db = TestDb::new();
-    let told_for = |file: &str| {
-        let mapping = imports::preview(file.as_bytes()).unwrap().mapping;
-        let mut told = Vec::new();
-        let report = imports::import(
-            &db.store,
-            &db.admin,
-            file.as_bytes(),
-            "some.csv",
-            &mapping,
-            &mut |done, all| told.push((done, all)),
-        )
-        .unwrap();
-        (report, told)
-    };
     let mut exact = String::from("Name,Email\n");
     for i in 0..5_000 {
         exact += &format!("Person {i},person{i}@example.com\n");
     }
-    let (report, told) = told_for(&exact);
+    let (report, told) = import_telling(&db, &exact);
     assert_eq!(report.created, 5_000);
+    assert_told_in_order(&told, 5_000);
     // Every row again: each a duplicate of a lead now in Leadlight.
-    let (again, told_again) = told_for(&exact);
+    let (again, told) = import_telling(&db, &exact);
     assert_eq!((again.created, again.duplicates), (0, 5_000));
-    for told in [told, told_again] {
-        assert!(told.windows(2).all(|w| w[0].0 <= w[1].0), "{told:?}");
-        assert_eq!(told.last(), Some(&(5_000, 5_000)));
-        assert_eq!(
-            told.iter().filter(|&&(done, _)| done == 5_000).count(),
-            1,
-            "all done once, at the end: {told:?}"
-        );
-    }
+    assert_told_in_order(&told, 5_000);
 }
 
 /// What the progress bar is told as a large file goes in: never backwards,
@@ -515,25 +523,8 @@ fn an_import_reports_its_progress_to_the_end() {
         file += &format!("Person {i},person{i}@example.com,vip\n");
     }
     file += "Broken Row,not-an-email,\n";
-    let mapping = imports::preview(file.as_bytes()).unwrap().mapping;
-    let mut told = Vec::new();
-    let report = imports::import(
-        &db.store,
-        &db.admin,
-        file.as_bytes(),
-        "big.csv",
-        &mapping,
-        &mut |done, all| told.push((done, all)),
-    )
-    .unwrap();
+    let (report, told) = import_telling(&db, &file);
     assert_eq!((report.created, report.rejected), (12_000, 1));
-    assert!(told.iter().all(|&(_, all)| all == 12_001), "{told:?}");
-    assert!(told.windows(2).all(|w| w[0].0 <= w[1].0), "{told:?}");
-    assert_eq!(told.last(), Some(&(12_001, 12_001)));
-    assert_eq!(
-        told.iter().filter(|&&(done, _)| done == 12_001).count(),
-        1,
-        "all done once, at the end: {told:?}"
-    );
+    assert_told_in_order(&told, 12_001);
     assert!(told.len() >= 5, "{told:?}");
 }
