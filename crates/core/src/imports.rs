@@ -574,8 +574,7 @@ fn sort_rows(
     let mut first_line_by_email: HashMap<String, u64> = HashMap::with_capacity(checked.len());
     let mut first_line_by_phone: HashMap<String, u64> = HashMap::with_capacity(checked.len());
     let (mut created, mut duplicates, mut rejected) = (0u64, 0u64, 0u64);
-    let mut rows: Vec<Valid> = Vec::with_capacity(WRITE_SLICE);
-    let mut made: Vec<NewLeadRow> = Vec::with_capacity(WRITE_SLICE);
+    let (mut rows, mut made): (Vec<Valid>, Vec<NewLeadRow>) = (Vec::new(), Vec::new());
     let mut slice = |rows: Vec<Valid>, made: Vec<NewLeadRow>, skipped: u64| -> CoreResult<()> {
         let entries = made
             .iter()
@@ -650,11 +649,11 @@ fn sort_rows(
         rows.push(*row);
         made.push(lead);
         if made.len() == WRITE_SLICE {
-            let full = (
-                std::mem::replace(&mut rows, Vec::with_capacity(WRITE_SLICE)),
-                std::mem::replace(&mut made, Vec::with_capacity(WRITE_SLICE)),
-            );
-            slice(full.0, full.1, duplicates + rejected)?;
+            slice(
+                std::mem::take(&mut rows),
+                std::mem::take(&mut made),
+                duplicates + rejected,
+            )?;
         }
     }
     slice(rows, made, duplicates + rejected)?;

@@ -496,9 +496,9 @@ pub(crate) fn insert_rows(conn: &mut SqliteConnection, rows: &[NewLeadRow]) -> C
 /// applies) does it at once: writing a segment moves every smaller one from
 /// the levels above down beside it, so after many creates (28 small
 /// segments after 20,000) the import rewrites its segment with theirs,
-/// +0.3 s at 1 M leads. The settings live in the index's config table, so they are
-/// read, set and put back in the import's transaction: a failed import
-/// leaves them as they were.
+/// +0.15-0.3 s at 1 M leads. The settings live in the index's config table,
+/// so they are read, set and put back in the import's transaction: a failed
+/// import leaves them as they were.
 pub(crate) fn index_imported(
     conn: &mut SqliteConnection,
     batch: crate::ids::ImportBatchId,

@@ -400,6 +400,25 @@ fn an_import_leaves_the_search_index_merging_as_it_found_it() {
     assert_eq!(found(&db, "importee"), 4);
 }
 
+/// The rows are sorted into leads on a second thread, slices ahead of the
+/// writer: when the database refuses one of the first slice's rows, the
+/// import ends with the error (the sorter, waiting to hand on more, is not
+/// left waiting) and nothing of it is written.
+#[test]
+fn a_row_refused_while_later_ones_are_sorted_imports_nothing() {
+    let db = TestDb::new();
+    db.exec(
+        "CREATE TRIGGER refuse_person_100 BEFORE INSERT ON leads
+         WHEN new.name = 'Person 100' BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+    );
+    let before = db.snapshot();
+    // Six slices of 5,000; the channel between the two holds two.
+    assert_eq!(code(db.import(&people(30_000))), ErrorCode::Internal);
+    assert_eq!(db.snapshot(), before);
+    assert_eq!(db.count("import_batches"), 0);
+    assert_eq!(found(&db, "person"), 0);
+}
+
 /// A large file is checked in two halves at once; its report still lists
 /// every line's outcome in file order, with the duplicates across the halves
 /// found.
@@ -494,15 +513,21 @@ fn assert_told_in_order(told: &[(u64, u64)], total: u64) {
     );
 }
 
+/// A file of `n` people, each with their own address.
+fn people(n: usize) -> String {
+    let mut file = String::from("Name,Email\n");
+    for i in 0..n {
+        file += &format!("Person {i},person{i}@example.com\n");
+    }
+    file
+}
+
 /// All done is told once, at the end, also when the rows created fill the
 /// last slice exactly (5,000) and when none is created at all.
 #[test]
 fn an_import_tells_all_done_once_whatever_it_creates() {
     let db = TestDb::new();
-    let mut exact = String::from("Name,Email\n");
-    for i in 0..5_000 {
-        exact += &format!("Person {i},person{i}@example.com\n");
-    }
+    let exact = people(5_000);
     let (report, told) = import_telling(&db, &exact);
     assert_eq!(report.created, 5_000);
     assert_told_in_order(&told, 5_000);
